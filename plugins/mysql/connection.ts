@@ -1,0 +1,72 @@
+import mysql from 'mysql2/promise';
+import type { PluginContext } from '../../src/contract';
+import { ReadError, WriteError } from '../../src/errors';
+import type { MysqlConnection } from './config';
+
+/** Session settings both sides use so values cross unchanged: UTC for TIMESTAMP, no auto-id on 0. */
+const sessionSql = [
+  "SET SESSION time_zone = '+00:00'",
+  "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'",
+];
+
+/** Extra settings of writer sessions: shards land in any order, so foreign keys are not checked. */
+const writerSql = ['SET SESSION foreign_key_checks = 0'];
+
+/** Where a side's connection entry lives, for messages: `from.mysql.local_dw_blog`. */
+export function entryPath(ctx: PluginContext, side: 'from' | 'to'): string {
+  const app = side === 'from' ? ctx.task.from_app : ctx.task.to_app;
+  const db = side === 'from' ? ctx.task.from_db : ctx.task.to_db;
+  return `${side}.mysql.${app}_${db}`;
+}
+
+/**
+ * A mysql2 pool configured for exact copies: every value as text (BIGINT, DECIMAL, dates, JSON),
+ * binary as Buffer, utf8mb4, UTC sessions. Opens one connection to fail fast on bad credentials.
+ * @throws ReadError / WriteError naming the host and the config entry
+ */
+export async function openPool(conn: MysqlConnection, ctx: PluginContext, side: 'from' | 'to', connectionLimit: number): Promise<mysql.Pool> {
+  const pool = mysql.createPool({
+    host: conn.socketPath ? undefined : conn.host,
+    port: conn.port,
+    socketPath: conn.socketPath || undefined,
+    user: conn.user,
+    password: conn.password,
+    database: conn.db || undefined,
+    connectTimeout: conn.connectTimeout,
+    connectionLimit,
+    maxIdle: connectionLimit,
+    charset: 'utf8mb4_general_ci',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    decimalNumbers: false,
+    dateStrings: true,
+    jsonStrings: true,
+    timezone: 'Z',
+    multipleStatements: false,
+    infileStreamFactory: undefined,
+  });
+  const extra = side === 'to' ? writerSql : [];
+  pool.pool.on('connection', (c) => {
+    for (const sql of [...sessionSql, ...extra]) c.query(sql);
+  });
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw connectError(err, conn, ctx, side);
+  }
+  return pool;
+}
+
+/** One clear line for a failed connect (unreachable host, wrong password, unknown schema). */
+export function connectError(err: unknown, conn: MysqlConnection, ctx: PluginContext, side: 'from' | 'to'): Error {
+  const Cls = side === 'from' ? ReadError : WriteError;
+  const where = conn.socketPath ? `socket ${conn.socketPath}` : `${conn.host}:${conn.port}`;
+  const e = err as { code?: string; message?: string };
+  const reason = e.code === 'ER_ACCESS_DENIED_ERROR'
+    ? `access denied for user "${conn.user}" (check the password)`
+    : e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT' || e.code === 'EHOSTUNREACH'
+      ? `host unreachable (${e.code})`
+      : e.message ?? String(err);
+  return new Cls(`cannot connect to mysql at ${where} (${entryPath(ctx, side)}, task ${ctx.task.id}): ${reason}`, { cause: err });
+}

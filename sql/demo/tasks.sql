@@ -1,0 +1,15 @@
+-- Demo task rows (run against the metadata schema). Safe to run again.
+SET NAMES utf8mb4;
+INSERT INTO task_def_sync_manager
+  (id, from_app, to_app, from_db_type, to_db_type, from_db, to_db, from_table, to_table, params, online_status, task_desc, task_status, owner, create_time, update_time)
+VALUES
+  (5, 'local_dw', 'local_dw', 'mysql', 'mysql', 'blog', 'blog', 'qcc_change_history', 'qcc_change_history2',
+   '{"pk":{"src":"id","dest":"id"},"diff_column":{"src":"update_time","dest":"update_time"},"worker_num":20,"read_batch":5000,"write_batch":500}',
+   1, 'incremental import of qcc_change_history (goshift example)', '1', 'demo', NOW(), NOW()),
+  (6, 'local_dw', 'local_dw', 'mysql', 'mysql', 'blog', 'blog', 'qcc_change_history', 'qcc_change_history2',
+   '{"pk":{"src":"id","dest":"id"},"where":"status = ''published''","write_mode":"replace","worker_num":4}',
+   0, 'offline example: published changes only, REPLACE mode (run with --force)', '1', 'demo', NOW(), NOW())
+ON DUPLICATE KEY UPDATE
+  from_app = VALUES(from_app), to_app = VALUES(to_app), from_db_type = VALUES(from_db_type), to_db_type = VALUES(to_db_type),
+  from_db = VALUES(from_db), to_db = VALUES(to_db), from_table = VALUES(from_table), to_table = VALUES(to_table),
+  params = VALUES(params), online_status = VALUES(online_status), task_desc = VALUES(task_desc);

@@ -1,0 +1,32 @@
+import type { CommonOptions } from '../cli-args';
+import { openMetaDb } from '../meta/meta-db';
+import { TaskStore } from '../meta/task-store';
+import { setupCommand } from './setup';
+
+const statusNames: Record<string, string> = { '1': 'submitted', '2': 'running', '3': 'cancelled', '4': 'success', '5': 'failed' };
+
+/** `goshift tasks`: one line per task row with its status and last run. */
+export async function tasksCommand(opts: CommonOptions): Promise<number> {
+  const { config } = setupCommand(opts);
+  const meta = await openMetaDb(config);
+  try {
+    const rows = await new TaskStore(meta).listWithLastRun();
+    const lines = [['id', 'online', 'status', 'from', 'to', 'last run', 'description']];
+    for (const r of rows) {
+      lines.push([
+        String(r.id),
+        Number(r.online_status) === 1 ? 'yes' : 'no',
+        `${r.task_status} ${statusNames[r.task_status ?? ''] ?? ''}`.trim(),
+        `${r.from_db_type}:${r.from_app}_${r.from_db}.${r.from_table}`,
+        `${r.to_db_type}:${r.to_app}_${r.to_db}.${r.to_table}`,
+        r.last_run_status ? `${r.last_run_status} ${r.last_run_end ?? ''} (${r.last_rows_written ?? 0} rows)` : '-',
+        r.task_desc ?? '',
+      ]);
+    }
+    const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+    for (const l of lines) process.stdout.write(l.map((cell, i) => (i === l.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ') + '\n');
+    return 0;
+  } finally {
+    await meta.end();
+  }
+}

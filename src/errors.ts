@@ -1,0 +1,84 @@
+/**
+ * One error hierarchy for goshift. Every error carries a one-line message meant for the user
+ * (what failed, which task/key/path, what to do) and an optional `cause`. The CLI maps them to an
+ * exit code with `instanceof`, never by matching message text.
+ */
+
+/** Base class of every goshift error. */
+export class GoshiftError extends Error {
+  /** Process exit code the CLI uses for this error. Default is 1. */
+  readonly exitCode: number = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command line: unknown flag value, missing `-id`, ... Exit code 2. */
+export class UsageError extends GoshiftError {
+  override readonly exitCode = 2;
+}
+
+/** Config file missing, invalid, or without the entry a task needs. Exit code 3. */
+export class ConfigError extends GoshiftError {
+  override readonly exitCode = 3;
+}
+
+/** Task row missing, offline, or with invalid params. Exit code 4. */
+export class TaskError extends GoshiftError {
+  override readonly exitCode = 4;
+}
+
+/** Unknown store type, or a plugin without the needed reader/writer. Exit code 5. */
+export class PluginError extends GoshiftError {
+  override readonly exitCode = 5;
+}
+
+/** Reading the source failed (unreachable host, wrong password, missing table, ...). Exit code 6. */
+export class ReadError extends GoshiftError {
+  override readonly exitCode = 6;
+}
+
+/** Writing the target failed. Exit code 7. */
+export class WriteError extends GoshiftError {
+  override readonly exitCode = 7;
+}
+
+/** The run was interrupted (Ctrl-C, SIGTERM). Exit code 130. */
+export class CancelledError extends GoshiftError {
+  override readonly exitCode = 130;
+}
+
+/** Message of any thrown value, following `cause` for context the user needs. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/**
+ * Plain, structured-clone safe form of an error, so a worker thread can hand it to the main thread
+ * and the main thread can rebuild the same class.
+ */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+const errorClasses: Record<string, new (message: string) => GoshiftError> = {
+  GoshiftError, UsageError, ConfigError, TaskError, PluginError, ReadError, WriteError, CancelledError,
+};
+
+/** Turn any thrown value into a {@link SerializedError}. */
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  return { name: 'Error', message: String(err) };
+}
+
+/** Rebuild the goshift error class a worker threw (unknown names become `GoshiftError`). */
+export function deserializeError(data: SerializedError): GoshiftError {
+  const Cls = errorClasses[data.name] ?? GoshiftError;
+  const err = new Cls(data.message);
+  if (data.stack) err.stack = data.stack;
+  return err;
+}

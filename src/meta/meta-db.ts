@@ -1,0 +1,48 @@
+import mysql from 'mysql2/promise';
+import type { GoshiftConfig } from '../config/schema';
+import { ConfigError, TaskError } from '../errors';
+
+/** A connection pool to the metadata schema named by `task_meta`. */
+export type MetaDb = mysql.Pool;
+
+/**
+ * Open the metadata database. With `createSchema` the schema is created when missing (init-db).
+ * @throws ConfigError when the server cannot be reached or refuses the login
+ */
+export async function openMetaDb(config: GoshiftConfig, createSchema = false): Promise<MetaDb> {
+  const m = config.task_meta;
+  const base = {
+    host: m.socketPath ? undefined : m.host,
+    port: m.port,
+    socketPath: m.socketPath || undefined,
+    user: m.user,
+    password: m.password,
+    charset: 'utf8mb4_general_ci',
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    connectTimeout: 10000,
+  };
+  const where = m.socketPath ? `socket ${m.socketPath}` : `${m.host}:${m.port}`;
+  try {
+    if (createSchema) {
+      const admin = await mysql.createConnection(base);
+      await admin.query(`CREATE DATABASE IF NOT EXISTS ${quoteMetaDb(m.db)} DEFAULT CHARACTER SET utf8mb4`);
+      await admin.end();
+    }
+    const pool = mysql.createPool({ ...base, database: m.db, connectionLimit: 3 });
+    await pool.query('SELECT 1');
+    return pool;
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    if (e.code === 'ER_BAD_DB_ERROR') {
+      throw new TaskError(`metadata schema "${m.db}" does not exist on ${where}: run \`goshift init-db -e <env>\` (config ${config.source})`, { cause: err });
+    }
+    throw new ConfigError(`cannot reach metadata database task_meta at ${where} as ${m.user}: ${e.message} (config ${config.source})`, { cause: err });
+  }
+}
+
+function quoteMetaDb(name: string): string {
+  if (!/^[A-Za-z0-9_$]{1,64}$/.test(name)) throw new ConfigError(`task_meta.db "${name}" is not a valid schema name`);
+  return `\`${name}\``;
+}

@@ -1,0 +1,158 @@
+import type { Logger } from 'winston';
+import type { Shard } from '../contract';
+import type { GoshiftConfig } from '../config/schema';
+import { CancelledError, deserializeError, GoshiftError } from '../errors';
+import type { MetaDb } from '../meta/meta-db';
+import { RunCounters, RunStatus, RunStore } from '../meta/run-store';
+import { TaskStatus } from '../meta/task-row';
+import { TaskStore } from '../meta/task-store';
+import { readerContext, RunParts, writerContext } from './context';
+import { JobSpec, resolveJob } from './job-spec';
+import { ShardPool } from './pool';
+import { formatSummary, ProgressReporter, RunSummary } from './progress';
+
+/** Options of one run. */
+export interface RunJobOptions {
+  config: GoshiftConfig;
+  meta: MetaDb;
+  taskId: number;
+  /** `init` (full copy, default) or `incr` (changes since the stored watermark). */
+  mode: string;
+  /** Run an offline task anyway. */
+  force: boolean;
+  logger: Logger;
+  /** Fires on Ctrl-C / SIGTERM. */
+  signal: AbortSignal;
+  /** Show a live bar (default: when stderr is a TTY). */
+  tty?: boolean;
+}
+
+/** A finished run: its summary and, when it did not succeed, the error. */
+export interface RunOutcome {
+  summary: RunSummary;
+  error?: GoshiftError;
+}
+
+/**
+ * Run one task end to end: open a run record, resolve and validate the task, plan shards, copy
+ * them on the worker pool, record checkpoints, and close the run with a status. Never throws for
+ * a failed run: the error comes back in the outcome (only an unreachable metadata db throws).
+ */
+export async function runJob(opts: RunJobOptions): Promise<RunOutcome> {
+  const { logger, taskId } = opts;
+  const tasks = new TaskStore(opts.meta);
+  const runs = new RunStore(opts.meta);
+  const runId = await runs.open(taskId, opts.mode, 'run');
+  const startedAt = new Date();
+  const counters: RunCounters = { shardsTotal: 0, shardsDone: 0, rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0 };
+  let markedRunning = false;
+  let status: RunStatus = 'failed';
+  let error: GoshiftError | undefined;
+  try {
+    const task = await tasks.get(taskId);
+    const spec = resolveJob(opts.config, task, { force: opts.force });
+    await tasks.setStatus(taskId, TaskStatus.running);
+    markedRunning = true;
+    await copy(spec, runId, counters, opts, tasks, runs);
+    status = 'success';
+  } catch (err) {
+    error = toGoshiftError(err);
+    status = error instanceof CancelledError ? 'cancelled' : 'failed';
+  }
+  const endedAt = new Date();
+  await runs.finish(runId, status, counters, error ? error.message : null);
+  if (markedRunning) {
+    const code = status === 'success' ? TaskStatus.success : status === 'cancelled' ? TaskStatus.cancelled : TaskStatus.failed;
+    await tasks.setStatus(taskId, code);
+  }
+  const summary: RunSummary = { ...counters, taskId, runId, status, startedAt, endedAt };
+  logger.info(formatSummary(summary));
+  return { summary, error };
+}
+
+async function copy(spec: JobSpec, runId: number, counters: RunCounters, opts: RunJobOptions, tasks: TaskStore, runs: RunStore): Promise<void> {
+  const { logger, signal } = opts;
+  const runState: Record<string, unknown> = {};
+  if (opts.mode === 'incr') runState.watermark = await tasks.getState(spec.task.id, 'watermark');
+  const parts: RunParts = { task: spec.task, params: spec.params, source: spec.source, target: spec.target, mode: opts.mode, runState, logger, signal };
+  const reader = spec.readerPlugin.reader!;
+  const writer = spec.writerPlugin.writer!;
+  await reader.validate?.(readerContext(parts));
+  await writer.validate?.(writerContext(parts));
+  Object.assign(runState, await reader.prepare?.(readerContext(parts)));
+  const shards = await reader.plan(readerContext(parts));
+  counters.shardsTotal = shards.length;
+  logger.info(`task ${spec.task.id} run ${runId}: ${spec.task.from_db_type} ${spec.task.from_db}.${spec.task.from_table} -> ${spec.task.to_db_type} ${spec.task.to_db}.${spec.task.to_table}, ${shards.length} shards, worker_num ${spec.params.worker_num}`);
+  if (signal.aborted) throw new CancelledError(`task ${spec.task.id}: cancelled before copying`);
+  await writer.before?.(writerContext(parts));
+  if (shards.length > 0) await runShards(spec, runId, shards, runState, counters, opts, runs);
+  await writer.after?.(writerContext(parts));
+  if (typeof runState.next_watermark === 'string') await tasks.setState(spec.task.id, 'watermark', runState.next_watermark);
+}
+
+async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState: Record<string, unknown>, counters: RunCounters, opts: RunJobOptions, runs: RunStore): Promise<void> {
+  const live = new Map<string, { rowsRead: number; rowsWritten: number; rowsFailed: number; bytes: number }>();
+  const done = { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0 };
+  const refresh = (): RunCounters => {
+    const sum = { ...done };
+    for (const c of live.values()) {
+      sum.rowsRead += c.rowsRead;
+      sum.rowsWritten += c.rowsWritten;
+      sum.rowsFailed += c.rowsFailed;
+      sum.bytes += c.bytes;
+    }
+    return Object.assign(counters, sum);
+  };
+  const estimated = shards.reduce((n, s) => n + (s.estimatedRows ?? 0), 0);
+  const progress = new ProgressReporter(opts.logger, refresh, estimated, opts.tty);
+  const pool = new ShardPool(runId, spec.params.worker_num, {
+    onProgress(msg) {
+      if (msg.runId !== runId) return;
+      const c = live.get(msg.shardId) ?? { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0 };
+      c.rowsRead += msg.rowsRead;
+      c.rowsWritten += msg.rowsWritten;
+      c.rowsFailed += msg.rowsFailed;
+      c.bytes += msg.bytes;
+      live.set(msg.shardId, c);
+    },
+    async onShardDone(shard, result) {
+      live.delete(shard.id);
+      done.rowsRead += result.rowsRead;
+      done.rowsWritten += result.rowsWritten;
+      done.rowsFailed += result.rowsFailed;
+      done.bytes += result.bytes;
+      if (!result.error) counters.shardsDone++;
+      await runs.checkpoint(runId, spec.task.id, shard, result.error ? 'failed' : 'done', result.rowsRead, result.rowsWritten);
+    },
+  });
+  const onAbort = (): void => {
+    opts.logger.warn(`task ${spec.task.id}: interrupted, stopping after in-flight batches`);
+    pool.cancel();
+  };
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+  const persist = setInterval(() => void runs.progress(runId, refresh()).catch(() => undefined), 5000);
+  persist.unref();
+  progress.start();
+  let failure;
+  try {
+    failure = await pool.run(shards, {
+      runId, task: spec.task, params: spec.params, source: spec.source, target: spec.target, mode: opts.mode, runState,
+      log: { level: opts.config.log.level, dir: opts.config.log.dir },
+    });
+  } finally {
+    clearInterval(persist);
+    opts.signal.removeEventListener('abort', onAbort);
+    progress.stop();
+    // Late progress messages must not change counters after the shards reported their totals.
+    live.clear();
+    refresh();
+    await pool.close();
+  }
+  if (opts.signal.aborted) throw new CancelledError(`task ${spec.task.id}: cancelled after ${counters.shardsDone}/${counters.shardsTotal} shards`);
+  if (failure?.error) throw deserializeError(failure.error);
+}
+
+function toGoshiftError(err: unknown): GoshiftError {
+  if (err instanceof GoshiftError) return err;
+  return new GoshiftError((err as Error)?.message ?? String(err), { cause: err });
+}

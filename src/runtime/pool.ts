@@ -1,0 +1,101 @@
+import os from 'node:os';
+import { BroadcastChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Shard } from '../contract';
+import { workerFile } from '../paths';
+import { channelName, ChannelMessage, ProgressMessage, WorkerResult, WorkerTask } from './messages';
+
+/** What the pool tells its owner while shards run. */
+export interface PoolEvents {
+  /** Counters of one batch, as workers report them. */
+  onProgress(msg: ProgressMessage): void;
+  /** A shard finished (successfully or with `result.error`). Awaited before the next shard starts. */
+  onShardDone(shard: Shard, result: WorkerResult): Promise<void>;
+}
+
+/**
+ * Runs a run's shards on a piscina pool: `inFlight` shards at once (goshift's `worker_num`) on at
+ * most one thread per core, several async shards per thread. Stops handing out shards at the first
+ * failure or on `cancel()`.
+ */
+export class ShardPool {
+  private readonly pool: Piscina;
+  private readonly channel: BroadcastChannel;
+  private readonly usedThreads = new Set<number>();
+  private stopping = false;
+  private closed = false;
+
+  constructor(private readonly runId: number, private readonly inFlight: number, private readonly events: PoolEvents) {
+    const threads = Math.max(1, Math.min(inFlight, os.availableParallelism()));
+    this.pool = new Piscina({
+      filename: workerFile,
+      minThreads: threads,
+      maxThreads: threads,
+      concurrentTasksPerWorker: Math.ceil(inFlight / threads),
+      idleTimeout: 60_000,
+      // Threads keep connections open between shards; Atomics.wait would stall their I/O.
+      atomics: 'disabled',
+    });
+    this.channel = new BroadcastChannel(channelName(runId));
+    this.channel.onmessage = (event) => {
+      const msg = (event as { data: ChannelMessage }).data;
+      if (msg.type === 'progress') this.events.onProgress(msg);
+    };
+  }
+
+  /** Number of worker threads. */
+  get threads(): number {
+    return this.pool.threads.length;
+  }
+
+  /**
+   * Run every shard; resolves with the first failed result (or undefined) once nothing is in flight.
+   * @param base the task payload without the shard
+   */
+  async run(shards: Shard[], base: Omit<WorkerTask, 'shard'>): Promise<WorkerResult | undefined> {
+    let next = 0;
+    let firstFailure: WorkerResult | undefined;
+    const lane = async (): Promise<void> => {
+      while (!this.stopping && next < shards.length) {
+        const shard = shards[next++];
+        const result = (await this.pool.run({ ...base, shard } satisfies WorkerTask)) as WorkerResult;
+        this.usedThreads.add(result.threadId);
+        await this.events.onShardDone(shard, result);
+        if (result.error && !firstFailure) {
+          firstFailure = result;
+          this.cancel();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.inFlight, shards.length) }, lane));
+    return firstFailure;
+  }
+
+  /** Stop handing out shards and tell in-flight shards to stop after their current batch. */
+  cancel(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.channel.postMessage({ type: 'cancel', runId: this.runId } satisfies ChannelMessage);
+  }
+
+  /** Ask every thread to close its sessions (bounded wait), then stop the threads. Idempotent. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const expected = this.usedThreads.size;
+    let closedThreads = 0;
+    if (expected > 0) await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.channel.onmessage = (event) => {
+        const msg = (event as { data: ChannelMessage }).data;
+        if (msg.type === 'closed' && ++closedThreads >= expected) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      this.channel.postMessage({ type: 'close', runId: this.runId } satisfies ChannelMessage);
+    });
+    this.channel.close();
+    await this.pool.destroy();
+  }
+}
