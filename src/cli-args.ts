@@ -102,7 +102,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   let failure: string | undefined;
   const parsed = buildParser(normalizeArgv(argv))
     .fail((msg, err) => {
-      failure = msg ?? err?.message;
+      failure = (msg ?? err?.message ?? 'invalid command line').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
     })
     .parseSync();
   if (failure) throw new UsageError(failure);

@@ -99,6 +99,7 @@ export function parseParams(raw: string | null, taskId: number, pluginSchemas: R
   const schema = Object.assign({}, ...pluginSchemas, coreParamsSchema) as Record<string, unknown>;
   let params: TaskParams;
   try {
+    checkRawFormats(schema, value as Record<string, unknown>);
     params = validateWithSchema<TaskParams>(schema, value);
   } catch (err) {
     throw new TaskError(`task ${taskId}: ${convictMessage((err as Error).message)}`, { cause: err });
@@ -111,6 +112,19 @@ export function sourceKeyColumns(params: TaskParams): string[] {
   if (params.pk.src) return params.pk.src.split(',').map((s) => s.trim()).filter(Boolean);
   const older = params.split.pk;
   return (typeof older === 'string' ? older.split(',') : older).map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * Run the schema's own format checks on the values exactly as written in the JSON, before convict
+ * coerces them (convict turns `"abc"` for a numeric key into null, hiding what the user wrote).
+ */
+function checkRawFormats(schema: Record<string, unknown>, value: Record<string, unknown>): void {
+  for (const [key, raw] of Object.entries(value)) {
+    const entry = schema[key] as Record<string, unknown> | undefined;
+    if (!entry || raw === undefined) continue;
+    if (typeof entry.format === 'function') (entry.format as (v: unknown) => void)(raw);
+    else if (!('format' in entry) && raw && typeof raw === 'object' && !Array.isArray(raw)) checkRawFormats(entry, raw as Record<string, unknown>);
+  }
 }
 
 /** Turn convict's multi-line report into one line that names `params.<key>`. */

