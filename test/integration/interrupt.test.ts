@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { GoshiftTestEnv, repoRoot } from '../support/goshift-env';
+
+describe('an interrupted run', () => {
+  let env: GoshiftTestEnv;
+  beforeEach(async () => {
+    env = await new GoshiftTestEnv().setup();
+  });
+  afterEach(async () => {
+    await env.cleanup();
+  });
+
+  test.each(['SIGINT', 'SIGTERM'] as const)('%s stops handing out shards, records the run as cancelled, exits non-zero; a rerun completes', async (signal) => {
+    await env.sql('CREATE TABLE big (id int PRIMARY KEY, pad varchar(100))');
+    await env.sql('INSERT INTO big SELECT seq, REPEAT(\'x\', 100) FROM seq_1_to_60000');
+    await env.sql('CREATE TABLE big2 LIKE big');
+    const id = await env.addTask({ from_table: 'big', to_table: 'big2', params: { worker_num: 1, read_batch: 100, write_batch: 10 } });
+
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'goshift'), '-c', env.configDir, '-e', 'test', '-id', String(id)], { cwd: env.configDir });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+
+    // Wait until a few shards are done, then interrupt.
+    for (let i = 0; i < 200; i++) {
+      const rows = await env.admin.query(`SELECT COUNT(*) AS n FROM \`${env.metaDb}\`.goshift_shard_checkpoint WHERE task_id = ?`, [id]);
+      if (Number((rows[0] as { n: string }[])[0].n) >= 3) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await env.taskStatus(id)).toBe('2');
+    child.kill(signal);
+    const code = await exited;
+
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/goshift: task \d+: cancelled after \d+\/600 shards/);
+    const run = await env.lastRun(id);
+    expect(run).toMatchObject({ status: 'cancelled' });
+    expect(Number(run!.rows_written)).toBeLessThan(60000);
+    expect(Number(run!.rows_written)).toBeGreaterThan(0);
+    const [{ n }] = await env.sql<{ n: string }[]>('SELECT COUNT(*) AS n FROM big2');
+    expect(Number(n)).toBe(Number(run!.rows_written));
+    expect(await env.taskStatus(id)).toBe('3');
+
+    const again = await env.run(id);
+    expect(again.code).toBe(0);
+    const [{ c1 }] = await env.sql<{ c1: string }[]>('SELECT (SELECT COUNT(*) FROM big2) AS c1');
+    expect(c1).toBe('60000');
+  });
+});
