@@ -28,10 +28,22 @@ export function toKeyValue(v: unknown): KeyValue {
   return typeof v === 'number' ? v : String(v);
 }
 
+const needsEscape = /[\0\b\t\n\r\x1a"'\\]/;
+const escapable = /[\0\b\t\n\r\x1a"'\\]/g;
+const escapes: Record<string, string> = { '\0': '\\0', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\x1a': '\\Z', '"': '\\"', "'": "\\'", '\\': '\\\\' };
+
+/**
+ * Quote a string for a statement sent with backslash escapes on (goshift sessions never set
+ * NO_BACKSLASH_ESCAPES). Strings without special characters, the common case, are not scanned twice.
+ */
+export function quoteString(s: string): string {
+  return needsEscape.test(s) ? `'${s.replace(escapable, (c) => escapes[c])}'` : `'${s}'`;
+}
+
 /** SQL literal of a value as mysql2 returns it (strings, numbers, Buffers, null) or a key value. */
 export function literal(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
-  if (typeof v === 'string') return escape(v);
+  if (typeof v === 'string') return quoteString(v);
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'NULL';
   if (Buffer.isBuffer(v)) return `X'${v.toString('hex')}'`;
   if (typeof v === 'bigint') return v.toString();
