@@ -1,3 +1,4 @@
+import { format } from 'mysql2';
 import mysql from 'mysql2/promise';
 import type { PluginContext } from '../../src/contract';
 import { ReadError, WriteError } from '../../src/errors';
@@ -43,7 +44,9 @@ export async function openPool(conn: MysqlConnection, ctx: PluginContext, side: 
     jsonStrings: true,
     timezone: 'Z',
     multipleStatements: false,
-    infileStreamFactory: undefined,
+    // mysql2 scans every statement for `?` placeholders, even without values; the writer's
+    // multi-row statements are megabytes of literals, so only statements with values are formatted.
+    queryFormat: (sql: string, values?: unknown) => (Array.isArray(values) && values.length > 0 ? format(sql, values) : sql),
   });
   const extra = side === 'to' ? writerSql : [];
   pool.pool.on('connection', (c) => {

@@ -1,6 +1,7 @@
 import type { TaskOptions } from '../cli-args';
 import { openMetaDb } from '../meta/meta-db';
 import { runJob } from '../runtime/job';
+import { formatSummary } from '../runtime/progress';
 import { setupCommand } from './setup';
 
 /** Options of `goshift run`. */
@@ -23,6 +24,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const outcome = await runJob({ config, meta, taskId: opts.id, mode: opts.mode, force: opts.force, logger, signal: abort.signal });
+    process.stdout.write(`${formatSummary(outcome.summary)}\n`);
     if (outcome.error) {
       logger.debug(outcome.error.stack ?? '');
       throw outcome.error;

@@ -66,7 +66,7 @@ export async function runJob(opts: RunJobOptions): Promise<RunOutcome> {
     await tasks.setStatus(taskId, code);
   }
   const summary: RunSummary = { ...counters, taskId, runId, status, startedAt, endedAt };
-  logger.info(formatSummary(summary));
+  logger.debug(formatSummary(summary));
   return { summary, error };
 }
 

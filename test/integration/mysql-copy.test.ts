@@ -46,7 +46,7 @@ describe('mysql -> mysql copies', () => {
     await env.sql(fidelityRows);
     const id = await env.addTask({ from_table: 'src', to_table: 'dst', params: { pk: { src: 'id', dest: 'id' }, worker_num: 2, read_batch: 2, write_batch: 1 } });
     const first = await env.run(id);
-    expect(first.stderr).toContain('success');
+    expect(first.stdout).toContain('success');
     expect(first.code).toBe(0);
     const src = await env.sql('SELECT * FROM src ORDER BY id');
     const dst = await env.sql('SELECT * FROM dst ORDER BY id');

@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+
+/** Wall time and peak resident memory of one command. */
+export interface Measured {
+  seconds: number;
+  /** Peak RSS in MiB (VmHWM sampled every 50 ms), when measured. */
+  peakMiB?: number;
+}
+
+/**
+ * Run a shell command, fail loudly on a non-zero exit, and report its wall time; with
+ * `trackMemory` also the peak RSS of the process (the `exec`'d command, so worker threads count).
+ */
+export async function timeCommand(command: string, opts: { trackMemory?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Measured> {
+  const started = process.hrtime.bigint();
+  const child = spawn('bash', ['-c', opts.trackMemory ? `exec ${command}` : command], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts.env } });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
+  let peakKb = 0;
+  const sample = (): void => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) peakKb = Math.max(peakKb, Number(m[1]));
+    } catch {
+      // The process already exited.
+    }
+  };
+  const timer = opts.trackMemory ? setInterval(sample, 50) : undefined;
+  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+  if (timer) clearInterval(timer);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`benchmark command failed (exit ${code}): ${command}\n${stderr}`);
+  return { seconds, peakMiB: opts.trackMemory ? peakKb / 1024 : undefined };
+}
+
+/** Print a results table with each peer's time relative to goshift's. */
+export function printTable(title: string, unit: string, count: number, rows: { name: string; m: Measured }[]): void {
+  const goshift = rows.find((r) => r.name.startsWith('goshift'));
+  process.stdout.write(`\n${title}\n`);
+  process.stdout.write(`${'method'.padEnd(36)}${'seconds'.padStart(9)}${`${unit}/s`.padStart(12)}${'vs goshift'.padStart(12)}${'peak MiB'.padStart(10)}\n`);
+  for (const { name, m } of rows) {
+    const ratio = goshift ? (m.seconds / goshift.m.seconds).toFixed(2) + 'x' : '-';
+    process.stdout.write(`${name.padEnd(36)}${m.seconds.toFixed(2).padStart(9)}${Math.round(count / m.seconds).toString().padStart(12)}${ratio.padStart(12)}${(m.peakMiB ? m.peakMiB.toFixed(0) : '-').padStart(10)}\n`);
+  }
+  process.stdout.write('(vs goshift = method time / goshift time: above 1.00x means goshift was faster)\n');
+}
