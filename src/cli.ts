@@ -36,6 +36,10 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Entry point of `bin/goshift`: run with `process.argv` and exit with the command's code. */
 export function runCli(): void {
+  // `goshift plan ... | head` closes stdout early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     // Pools, channels and log files are closed by the commands; this only bounds a stuck handle.
