@@ -29,5 +29,10 @@ export type MysqlWriteMode = (typeof mysqlWriteModes)[number];
 /** params keys only the MySQL plugin reads. */
 export const mysqlParamsSchema = {
   shard_rows: { doc: 'Rows per primary-key shard. Default: read_batch.', format: 'nat', default: 0 },
+  load_data: {
+    doc: 'Write insert/ignore/replace modes with LOAD DATA LOCAL INFILE (falls back to INSERT when the server refuses it). Default is true.',
+    format: Boolean,
+    default: true,
+  },
   max_statement_bytes: { doc: 'Largest multi-row INSERT the writer sends, in bytes. Default is 4 MiB.', format: 'nat', default: 4 * 1024 * 1024 },
 };

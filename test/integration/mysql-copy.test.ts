@@ -40,11 +40,16 @@ describe('mysql -> mysql copies', () => {
     return String(rows[0].Checksum);
   }
 
-  test('every common type copies exactly, row by row, and a rerun changes nothing', async () => {
+  test.each([
+    ['upsert (INSERT ... ON DUPLICATE KEY UPDATE)', {}],
+    ['replace (LOAD DATA LOCAL INFILE)', { write_mode: 'replace' }],
+    ['ignore (LOAD DATA LOCAL INFILE)', { write_mode: 'ignore' }],
+    ['replace with load_data off (REPLACE statements)', { write_mode: 'replace', load_data: false }],
+  ])('every common type copies exactly, row by row, and a rerun changes nothing: %s', async (_name, mode) => {
     await env.sql(fidelityDdl('src'));
     await env.sql(fidelityDdl('dst'));
     await env.sql(fidelityRows);
-    const id = await env.addTask({ from_table: 'src', to_table: 'dst', params: { pk: { src: 'id', dest: 'id' }, worker_num: 2, read_batch: 2, write_batch: 1 } });
+    const id = await env.addTask({ from_table: 'src', to_table: 'dst', params: { pk: { src: 'id', dest: 'id' }, worker_num: 2, read_batch: 2, write_batch: 2, ...mode } });
     const first = await env.run(id);
     expect(first.stdout).toContain('success');
     expect(first.code).toBe(0);
