@@ -14,7 +14,11 @@ const SRC = 'goshift_bench_src';
 const DST = 'goshift_bench_dst';
 const META = 'goshift_bench_meta';
 const client = 'mariadb -h127.0.0.1 -uroot';
-const defaultParams = { pk: { src: 'id', dest: 'id' }, worker_num: 4, read_batch: 5000, write_batch: 5000 };
+/** goshift variants measured: the default upsert (INSERT ... ON DUPLICATE KEY UPDATE) and LOAD DATA. */
+const defaultVariants: Record<string, unknown>[] = [
+  { worker_num: 4, read_batch: 5000, write_batch: 5000 },
+  { worker_num: 4, read_batch: 5000, write_batch: 5000, write_mode: 'replace' },
+];
 
 const ddl = (db: string) => `CREATE TABLE \`${db}\`.orders (
   id bigint unsigned NOT NULL PRIMARY KEY,
@@ -39,7 +43,7 @@ async function checksum(admin: mysql.Connection, db: string): Promise<string> {
 }
 
 /** Run the MySQL benchmark and print its table. */
-export async function runMysqlBench(rows: number, params: Record<string, unknown> = JSON.parse(process.env.BENCH_PARAMS ?? 'null') ?? defaultParams): Promise<void> {
+export async function runMysqlBench(rows: number, variants: Record<string, unknown>[] = process.env.BENCH_PARAMS ? [JSON.parse(process.env.BENCH_PARAMS)] : defaultVariants): Promise<void> {
   const admin = await mysql.createConnection({ host: '127.0.0.1', user: 'root', bigNumberStrings: true, supportBigNumbers: true });
   await admin.query(`CREATE DATABASE IF NOT EXISTS ${SRC} DEFAULT CHARACTER SET utf8mb4`);
   const [have] = await admin.query(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders'`, [SRC]);
@@ -67,24 +71,27 @@ export async function runMysqlBench(rows: number, params: Record<string, unknown
   fs.writeFileSync(path.join(configDir, 'bench.json'), JSON.stringify({
     task_meta: { host: '127.0.0.1', port: 3306, user: 'root', password: '', db: META },
     log: { level: 'warn', dir: '' },
-    from: { mysql: { [`bench_${SRC.slice(0, 20)}`]: entry } },
-    to: { mysql: { [`bench_${DST.slice(0, 20)}`]: { ...entry, db: DST } } },
+    from: { mysql: { [`bench_${SRC}`]: entry } },
+    to: { mysql: { [`bench_${DST}`]: { ...entry, db: DST } } },
   }));
   const goshift = `node ${path.join(packageRoot, 'bin', 'goshift')} -c ${configDir} -e bench`;
   await timeCommand(`${goshift} init-db`);
-  await admin.query(`DELETE FROM ${META}.task_def_sync_manager WHERE id = 1`);
-  await admin.query(
-    `INSERT INTO ${META}.task_def_sync_manager (id, from_app, to_app, from_db_type, to_db_type, from_db, to_db, from_table, to_table, params, task_desc)
-     VALUES (1, 'bench', 'bench', 'mysql', 'mysql', ?, ?, 'orders', 'orders', ?, 'benchmark')`,
-    [SRC.slice(0, 20), DST.slice(0, 20), JSON.stringify(params)],
-  );
   if (SRC.length > 20 || DST.length > 20) throw new Error('bench schema names must fit from_db varchar(20)');
-
-  await resetTarget(admin, true);
-  await verify(`goshift (${JSON.stringify(params)})`, await timeCommand(`${goshift} -id 1`, { trackMemory: true }));
+  for (const [i, params] of variants.entries()) {
+    await admin.query(`DELETE FROM ${META}.task_def_sync_manager WHERE id = ?`, [i + 1]);
+    await admin.query(
+      `INSERT INTO ${META}.task_def_sync_manager (id, from_app, to_app, from_db_type, to_db_type, from_db, to_db, from_table, to_table, params, task_desc)
+       VALUES (?, 'bench', 'bench', 'mysql', 'mysql', ?, ?, 'orders', 'orders', ?, 'benchmark')`,
+      [i + 1, SRC, DST, JSON.stringify(params)],
+    );
+    await resetTarget(admin, true);
+    const mode = String(params.write_mode ?? 'upsert');
+    await verify(`goshift ${mode}${mode === 'upsert' ? '' : ' (LOAD DATA)'} w${params.worker_num}`, await timeCommand(`${goshift} -id ${i + 1}`, { trackMemory: true }));
+  }
 
   if (process.env.BENCH_ONLY !== 'goshift') await runPeers(admin, verify);
   printTable(`MySQL -> MySQL, ${rows} rows (~140 bytes each), all copies verified by CHECKSUM TABLE`, 'rows', rows, results);
+  process.stdout.write(`goshift params: ${variants.map((v) => JSON.stringify(v)).join(' | ')}\n`);
   await admin.query(`DROP DATABASE IF EXISTS ${DST}`);
   await admin.query(`DROP DATABASE IF EXISTS ${META}`);
   await admin.end();
