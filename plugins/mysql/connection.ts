@@ -73,3 +73,13 @@ export function connectError(err: unknown, conn: MysqlConnection, ctx: PluginCon
       : e.message ?? String(err);
   return new Cls(`cannot connect to mysql at ${where} (${entryPath(ctx, side)}, task ${ctx.task.id}): ${reason}`, { cause: err });
 }
+
+/** Run `fn` on a one-connection pool of a side's entry (validation, planning, pre/post SQL), then close it. */
+export async function withPool<T>(ctx: PluginContext, side: 'from' | 'to', fn: (pool: mysql.Pool) => Promise<T>): Promise<T> {
+  const pool = await openPool(ctx.connection as unknown as MysqlConnection, ctx, side, 1);
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}

@@ -4,7 +4,7 @@ import type { Batch, PluginContext, ReaderFactory, ReaderSession, ReadOptions, S
 import { ReadError, TaskError } from '../../src/errors';
 import { sourceKeyColumns } from '../../src/params';
 import type { MysqlConnection } from './config';
-import { openPool } from './connection';
+import { openPool, withPool } from './connection';
 import { detectKey, tableColumns } from './schema-info';
 import { MysqlShardSpec, planKeyRanges } from './split';
 import { literal, qualifiedTable, quoteIdent, tupleCompare } from './sql';
@@ -122,26 +122,17 @@ export function approxBytes(records: Record<string, unknown>[]): number {
   return n;
 }
 
-async function withPool<T>(ctx: PluginContext, fn: (pool: Pool) => Promise<T>): Promise<T> {
-  const pool = await openPool(ctx.connection as unknown as MysqlConnection, ctx, 'from', 1);
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.end();
-  }
-}
-
 /** MySQL reader: validates the source, plans key ranges, opens keyset-paging sessions. */
 export const mysqlReader: ReaderFactory = {
   async validate(ctx) {
-    await withPool(ctx, (pool) => sourceShape(pool, ctx));
+    await withPool(ctx, 'from', (pool) => sourceShape(pool, ctx));
   },
 
   async prepare(ctx) {
     const col = ctx.params.diff_column.src;
     if (ctx.mode !== 'incr') return {};
     if (!col) throw new TaskError(`task ${ctx.task.id}: -mode incr needs params.diff_column.src`);
-    return withPool(ctx, async (pool) => {
+    return withPool(ctx, 'from', async (pool) => {
       const table = qualifiedTable(ctx.task.from_db, ctx.task.from_table, 'source');
       const [rows] = await pool.query({ sql: `SELECT MAX(${quoteIdent(col, 'params.diff_column.src')}) FROM ${table}`, rowsAsArray: true });
       const max = (rows as unknown[][])[0]?.[0];
@@ -150,7 +141,7 @@ export const mysqlReader: ReaderFactory = {
   },
 
   async plan(ctx) {
-    return withPool(ctx, async (pool) => {
+    return withPool(ctx, 'from', async (pool) => {
       const shape = await sourceShape(pool, ctx);
       const shardRows = Number(ctx.params.shard_rows) || ctx.params.read_batch;
       return planKeyRanges(pool, shape.table, shape.keyQuoted, shape.key, shardRows, ctx.signal);

@@ -2,7 +2,7 @@ import type { Pool } from 'mysql2/promise';
 import type { Batch, PluginContext, WriterFactory, WriterSession } from '../../src/contract';
 import { TaskError, WriteError } from '../../src/errors';
 import { MysqlConnection, MysqlWriteMode, mysqlWriteModes } from './config';
-import { openPool } from './connection';
+import { openPool, withPool } from './connection';
 import { tableColumns } from './schema-info';
 import { buildLoadData, payloadStream } from './load-data';
 import { literal, qualifiedTable, quoteIdent } from './sql';
@@ -164,20 +164,11 @@ export class MysqlWriterSession implements WriterSession {
   }
 }
 
-async function withPool<T>(ctx: PluginContext, fn: (pool: Pool) => Promise<T>): Promise<T> {
-  const pool = await openPool(ctx.connection as unknown as MysqlConnection, ctx, 'to', 1);
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.end();
-  }
-}
-
 /** MySQL writer: checks the target and mapped columns, runs pre/post SQL, opens writing sessions. */
 export const mysqlWriter: WriterFactory = {
   async validate(ctx) {
     writeMode(ctx);
-    await withPool(ctx, async (pool) => {
+    await withPool(ctx, 'to', async (pool) => {
       const { task, params } = ctx;
       qualifiedTable(task.to_db, task.to_table, `task ${task.id} target`);
       const columns = await tableColumns(pool, task.to_db, task.to_table);
@@ -193,11 +184,11 @@ export const mysqlWriter: WriterFactory = {
   },
 
   async before(ctx) {
-    if (ctx.params.pre_sql.length) await withPool(ctx, (pool) => runStatements(pool, ctx, ctx.params.pre_sql, 'pre_sql'));
+    if (ctx.params.pre_sql.length) await withPool(ctx, 'to', (pool) => runStatements(pool, ctx, ctx.params.pre_sql, 'pre_sql'));
   },
 
   async after(ctx) {
-    if (ctx.params.post_sql.length) await withPool(ctx, (pool) => runStatements(pool, ctx, ctx.params.post_sql, 'post_sql'));
+    if (ctx.params.post_sql.length) await withPool(ctx, 'to', (pool) => runStatements(pool, ctx, ctx.params.post_sql, 'post_sql'));
   },
 
   async open(ctx) {
