@@ -26,6 +26,8 @@ export interface TaskOptions extends CommonOptions {
   id: number;
   mode: 'init' | 'incr';
   force: boolean;
+  /** Skip shards the last failed or cancelled run finished. */
+  resume: boolean;
 }
 
 /** The parsed command line. */
@@ -34,7 +36,7 @@ export type ParsedCommand =
   | { command: 'tasks' | 'init-db'; options: CommonOptions };
 
 /** goshift's single-dash long flags, rewritten to `--name` before yargs sees them. */
-const goshiftFlags = ['id', 'cmd', 'mode', 'UsedEnv', 'env', 'force'];
+const goshiftFlags = ['id', 'cmd', 'mode', 'UsedEnv', 'env', 'force', 'resume'];
 
 /**
  * Rewrite goshift's literal flags (`-id 5`, `-cmd sync`, `-mode init`, `-UsedEnv=false`) to their
@@ -81,6 +83,7 @@ export function buildParser(argv: string[]) {
     .option('cmd', { type: 'string', describe: 'goshift form of the subcommand: sync|run, plan, tasks, init-db' })
     .option('UsedEnv', { alias: 'used-env', type: 'boolean', default: true, describe: 'treat a config value that names a set environment variable as that variable (goshift); -UsedEnv=false to turn off' })
     .option('force', { type: 'boolean', default: false, describe: 'run a task even when it is offline (online_status=0)' })
+    .option('resume', { type: 'boolean', default: false, describe: 'skip the shards that the last failed or cancelled run of the task finished' })
     .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'], describe: 'override log.level of the config' })
     .example('$0 -e prod -id 5', 'run task 5 with etc/prod.json')
     .example('$0 -c ./etc -e local -id 5 -mode init -cmd sync', "goshift's full form")
@@ -118,7 +121,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   const id = parsed.id;
   if (id === undefined) throw new UsageError(`${name} needs a task id: goshift -e ${common.env} -id <n>`);
   if (!Number.isInteger(id) || id <= 0) throw new UsageError(`task id must be a positive integer, got ${JSON.stringify(argvValue(argv, 'id') ?? id)}`);
-  return { command: name, options: { ...common, id, mode: parsed.mode as 'init' | 'incr', force: parsed.force } };
+  return { command: name, options: { ...common, id, mode: parsed.mode as 'init' | 'incr', force: parsed.force, resume: parsed.resume } };
 }
 
 function argvValue(argv: string[], flag: string): string | undefined {

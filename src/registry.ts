@@ -1,6 +1,7 @@
 import type { Plugin } from './contract';
 import { PluginError } from './errors';
 import mysql from '../plugins/mysql';
+import redis from '../plugins/redis';
 
 /**
  * Store type -> plugin. Adding a store is a new `plugins/<type>/` folder plus one line here.
@@ -8,6 +9,7 @@ import mysql from '../plugins/mysql';
  */
 export const plugins: ReadonlyMap<string, Plugin> = new Map<string, Plugin>([
   [mysql.type, mysql],
+  [redis.type, redis],
 ]);
 
 /** Names of the registered store types, for messages. */

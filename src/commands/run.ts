@@ -23,7 +23,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const outcome = await runJob({ config, meta, taskId: opts.id, mode: opts.mode, force: opts.force, logger, signal: abort.signal });
+    const outcome = await runJob({ config, meta, taskId: opts.id, mode: opts.mode, force: opts.force, resume: opts.resume, logger, signal: abort.signal });
     process.stdout.write(`${formatSummary(outcome.summary)}\n`);
     if (outcome.error) {
       logger.debug(outcome.error.stack ?? '');

@@ -50,4 +50,27 @@ export class RunStore {
       [runId, taskId, shard.id, shard.label.slice(0, 1000), status, rowsRead, rowsWritten],
     );
   }
+
+  /** The latest failed or cancelled run of a task before `beforeRunId` (what `--resume` continues). */
+  async lastUnfinished(taskId: number, beforeRunId: number): Promise<number | undefined> {
+    const [rows] = await this.db.query(
+      "SELECT id, status FROM goshift_run WHERE task_id = ? AND id < ? AND cmd = 'run' AND status <> 'running' ORDER BY id DESC LIMIT 1",
+      [taskId, beforeRunId],
+    );
+    const last = (rows as { id: number; status: string }[])[0];
+    return last && last.status !== 'success' ? Number(last.id) : undefined;
+  }
+
+  /** Shards a run finished, keyed by id and label (a re-planned shard with other bounds is not skipped). */
+  async doneShards(runId: number): Promise<Map<string, { rowsRead: number; rowsWritten: number }>> {
+    const [rows] = await this.db.query("SELECT shard_id, label, rows_read, rows_written FROM goshift_shard_checkpoint WHERE run_id = ? AND status = 'done'", [runId]);
+    return new Map((rows as { shard_id: string; label: string; rows_read: string; rows_written: string }[]).map((r) => [
+      shardKey({ id: r.shard_id, label: r.label }), { rowsRead: Number(r.rows_read), rowsWritten: Number(r.rows_written) },
+    ]));
+  }
+}
+
+/** Identity of a shard across runs: its id and its label (which carries its bounds). */
+export function shardKey(shard: { id: string; label: string }): string {
+  return `${shard.id}\u0000${shard.label.slice(0, 1000)}`;
 }

@@ -3,7 +3,7 @@ import type { Shard } from '../contract';
 import type { GoshiftConfig } from '../config/schema';
 import { CancelledError, deserializeError, GoshiftError } from '../errors';
 import type { MetaDb } from '../meta/meta-db';
-import { RunCounters, RunStatus, RunStore } from '../meta/run-store';
+import { RunCounters, RunStatus, RunStore, shardKey } from '../meta/run-store';
 import { TaskStatus } from '../meta/task-row';
 import { TaskStore } from '../meta/task-store';
 import { readerContext, RunParts, writerContext } from './context';
@@ -20,6 +20,8 @@ export interface RunJobOptions {
   mode: string;
   /** Run an offline task anyway. */
   force: boolean;
+  /** Skip shards the last failed or cancelled run of this task already finished. */
+  resume?: boolean;
   logger: Logger;
   /** Fires on Ctrl-C / SIGTERM. */
   signal: AbortSignal;
@@ -80,8 +82,9 @@ async function copy(spec: JobSpec, runId: number, counters: RunCounters, opts: R
   await reader.validate?.(readerContext(parts));
   await writer.validate?.(writerContext(parts));
   Object.assign(runState, await reader.prepare?.(readerContext(parts)));
-  const shards = await reader.plan(readerContext(parts));
-  counters.shardsTotal = shards.length;
+  const planned = await reader.plan(readerContext(parts));
+  counters.shardsTotal = planned.length;
+  const shards = opts.resume ? await skipFinishedShards(planned, spec, runId, counters, opts, runs) : planned;
   logger.info(`task ${spec.task.id} run ${runId}: ${spec.task.from_db_type} ${spec.task.from_db}.${spec.task.from_table} -> ${spec.task.to_db_type} ${spec.task.to_db}.${spec.task.to_table}, ${shards.length} shards, worker_num ${spec.params.worker_num}`);
   if (signal.aborted) throw new CancelledError(`task ${spec.task.id}: cancelled before copying`);
   await writer.before?.(writerContext(parts));
@@ -150,6 +153,28 @@ async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState
   }
   if (opts.signal.aborted) throw new CancelledError(`task ${spec.task.id}: cancelled after ${counters.shardsDone}/${counters.shardsTotal} shards`);
   if (failure?.error) throw deserializeError(failure.error);
+}
+
+/** `--resume`: drop the shards the last unfinished run completed, carrying their checkpoints over. */
+async function skipFinishedShards(planned: Shard[], spec: JobSpec, runId: number, counters: RunCounters, opts: RunJobOptions, runs: RunStore): Promise<Shard[]> {
+  const previous = await runs.lastUnfinished(spec.task.id, runId);
+  if (previous === undefined) {
+    opts.logger.info(`task ${spec.task.id}: nothing to resume (the last run did not fail), copying everything`);
+    return planned;
+  }
+  const done = await runs.doneShards(previous);
+  const remaining: Shard[] = [];
+  for (const shard of planned) {
+    const finished = done.get(shardKey(shard));
+    if (!finished) {
+      remaining.push(shard);
+      continue;
+    }
+    counters.shardsDone++;
+    await runs.checkpoint(runId, spec.task.id, shard, 'done', finished.rowsRead, finished.rowsWritten);
+  }
+  opts.logger.info(`task ${spec.task.id}: resuming run ${previous}: ${planned.length - remaining.length} of ${planned.length} shards already done`);
+  return remaining;
 }
 
 function toGoshiftError(err: unknown): GoshiftError {
