@@ -14,6 +14,7 @@ describe('command line: goshift flags parse to the right call', () => {
     ['tasks', ['tasks', '-e', 'prod'], { command: 'tasks', options: { env: 'prod' } }],
     ['-cmd init-db', ['-cmd', 'init-db', '-e', 'test'], { command: 'init-db', options: { env: 'test' } }],
     ['log level', ['-e', 'prod', '-id', '5', '--log-level', 'debug'], { command: 'run', options: { logLevel: 'debug' } }],
+    ['resume', ['-e', 'prod', '-id', '5', '-resume'], { command: 'run', options: { resume: true, force: false } }],
   ];
 
   test.each(cases)('%s', (_name, argv, expected) => {
