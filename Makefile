@@ -14,7 +14,7 @@ demo: db
 
 ## test: start services, build, run every jest suite (unit + integration)
 test: services build
-	npx jest --runInBand $(JEST_ARGS)
+	npx jest --runInBand --forceExit $(JEST_ARGS)
 
 ## test-unit: unit tests only (no services needed)
 test-unit: install

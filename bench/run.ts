@@ -4,6 +4,7 @@
  * Not a test: it prints times, ratios and goshift's peak memory.
  */
 import { runMysqlBench } from './mysql';
+import { runRedisBench } from './redis';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   const sections = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--rows');
   const want = (name: string) => sections.length === 0 || sections.includes(name);
   if (want('mysql')) await runMysqlBench(rows);
+  if (want('redis')) await runRedisBench(rows);
 }
 
 main().catch((err) => {

@@ -8,11 +8,13 @@ import { validateWithSchema } from '../../src/config/schema';
 import { plugins } from '../../src/registry';
 import { drive } from '../support/drive-plugins';
 import { mysqlFixture } from '../support/fixtures/mysql';
+import { redisFixture } from '../support/fixtures/redis';
 import type { PluginFixture } from '../support/fixtures/types';
 import { pluginContext } from '../support/plugin-context';
 
 const fixtures: Record<string, PluginFixture> = {
   mysql: mysqlFixture,
+  redis: redisFixture,
 };
 
 describe.each([...plugins.values()].map((p) => [p.type, p] as const))('plugin %s', (type, plugin) => {
