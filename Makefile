@@ -6,10 +6,12 @@ MARIADB := mariadb -h127.0.0.1 -uroot
 
 .PHONY: demo test test-unit services db build install bench clean
 
-## demo: start services, build, load demo data and tasks, run task 5 (MySQL -> MySQL)
+## demo: start services, build, load demo data and tasks, run task 5 (MySQL -> MySQL) and task 7 (MySQL -> Redis)
 demo: db
 	$(GOSHIFT) plan -e $(ENV) -id 5 | head -n 12
 	$(GOSHIFT) -e $(ENV) -id 5
+	$(GOSHIFT) -e $(ENV) -id 7
+	redis-cli -n 1 hgetall change:1
 	$(GOSHIFT) tasks -e $(ENV)
 
 ## test: start services, build, run every jest suite (unit + integration)

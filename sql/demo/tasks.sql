@@ -8,7 +8,10 @@ VALUES
    1, 'incremental import of qcc_change_history (goshift example)', '1', 'demo', NOW(), NOW()),
   (6, 'local_dw', 'local_dw', 'mysql', 'mysql', 'blog', 'blog', 'qcc_change_history', 'qcc_change_history2',
    '{"pk":{"src":"id","dest":"id"},"where":"status = ''published''","write_mode":"replace","worker_num":4}',
-   0, 'offline example: published changes only, REPLACE mode (run with --force)', '1', 'demo', NOW(), NOW())
+   0, 'offline example: published changes only, REPLACE mode (run with --force)', '1', 'demo', NOW(), NOW()),
+  (7, 'local_dw', 'local_cache', 'mysql', 'redis', 'blog', '1', 'qcc_change_history', '',
+   '{"pk":{"src":"id","dest":"id"},"columns":["id","company_id","title","status","update_time"],"key_template":"change:{id}","value_format":"hash","ttl_seconds":86400,"worker_num":8,"read_batch":5000,"write_batch":1000}',
+   1, 'mysql -> redis: one hash per change row, key change:{id}, TTL one day (redis db 1)', '1', 'demo', NOW(), NOW())
 ON DUPLICATE KEY UPDATE
   from_app = VALUES(from_app), to_app = VALUES(to_app), from_db_type = VALUES(from_db_type), to_db_type = VALUES(to_db_type),
   from_db = VALUES(from_db), to_db = VALUES(to_db), from_table = VALUES(from_table), to_table = VALUES(to_table),

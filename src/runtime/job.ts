@@ -85,7 +85,8 @@ async function copy(spec: JobSpec, runId: number, counters: RunCounters, opts: R
   const planned = await reader.plan(readerContext(parts));
   counters.shardsTotal = planned.length;
   const shards = opts.resume ? await skipFinishedShards(planned, spec, runId, counters, opts, runs) : planned;
-  logger.info(`task ${spec.task.id} run ${runId}: ${spec.task.from_db_type} ${spec.task.from_db}.${spec.task.from_table} -> ${spec.task.to_db_type} ${spec.task.to_db}.${spec.task.to_table}, ${shards.length} shards, worker_num ${spec.params.worker_num}`);
+  const side = (type: string, db: string, table: string) => `${type} ${db}${table ? `.${table}` : ''}`;
+  logger.info(`task ${spec.task.id} run ${runId}: ${side(spec.task.from_db_type, spec.task.from_db, spec.task.from_table)} -> ${side(spec.task.to_db_type, spec.task.to_db, spec.task.to_table)}, ${shards.length} shards, worker_num ${spec.params.worker_num}`);
   if (signal.aborted) throw new CancelledError(`task ${spec.task.id}: cancelled before copying`);
   await writer.before?.(writerContext(parts));
   if (shards.length > 0) await runShards(spec, runId, shards, runState, counters, opts, runs);
