@@ -5,7 +5,7 @@
 import type { PluginContext } from '../../src/contract';
 import { coreParamsSchema } from '../../src/params';
 import { validateWithSchema } from '../../src/config/schema';
-import { plugins } from '../../src/registry';
+import { allPlugins, knownTypes } from '../../src/registry';
 import { drive } from '../support/drive-plugins';
 import { mysqlFixture } from '../support/fixtures/mysql';
 import { redisFixture } from '../support/fixtures/redis';
@@ -17,9 +17,10 @@ const fixtures: Record<string, PluginFixture> = {
   redis: redisFixture,
 };
 
-describe.each([...plugins.values()].map((p) => [p.type, p] as const))('plugin %s', (type, plugin) => {
+describe.each(allPlugins().map((p) => [p.type, p] as const))('plugin %s', (type, plugin) => {
   test('declares its contract', () => {
     expect(type).toMatch(/^[a-z][a-z0-9]*$/);
+    expect(knownTypes()).toContain(plugin.type);
     expect(plugin.reader || plugin.writer).toBeTruthy();
     if (plugin.reader) expect(typeof plugin.reader.plan).toBe('function');
     if (plugin.reader) expect(typeof plugin.reader.open).toBe('function');
