@@ -8,7 +8,7 @@ import { TaskStatus } from '../meta/task-row';
 import { TaskStore } from '../meta/task-store';
 import { readerContext, RunParts, writerContext } from './context';
 import { JobSpec, resolveJob } from './job-spec';
-import { ShardPool } from './pool';
+import { PoolEvents, ShardPool } from './pool';
 import { formatSummary, ProgressReporter, RunSummary } from './progress';
 
 /** Options of one run. */
@@ -73,28 +73,39 @@ export async function runJob(opts: RunJobOptions): Promise<RunOutcome> {
 }
 
 async function copy(spec: JobSpec, runId: number, counters: RunCounters, opts: RunJobOptions, tasks: TaskStore, runs: RunStore): Promise<void> {
-  const { logger, signal } = opts;
   const runState: Record<string, unknown> = {};
   if (opts.mode === 'incr') runState.watermark = await tasks.getState(spec.task.id, 'watermark');
-  const parts: RunParts = { task: spec.task, params: spec.params, source: spec.source, target: spec.target, mode: opts.mode, runState, logger, signal };
+  const parts: RunParts = { task: spec.task, params: spec.params, source: spec.source, target: spec.target, mode: opts.mode, runState, logger: opts.logger, signal: opts.signal };
+  // Threads start (and load the plugins) while the main thread validates and plans.
+  const pool = new ShardPool(runId, spec.params.worker_num, [spec.readerPlugin.type, spec.writerPlugin.type]);
+  try {
+    await copyOnPool(spec, parts, pool, { runId, counters, opts, tasks, runs });
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Validate, plan, run the shards on `pool`, and finish (post SQL, watermark). */
+async function copyOnPool(spec: JobSpec, parts: RunParts, pool: ShardPool, run: { runId: number; counters: RunCounters; opts: RunJobOptions; tasks: TaskStore; runs: RunStore }): Promise<void> {
+  const { runId, counters, opts } = run;
   const reader = spec.readerPlugin.reader!;
   const writer = spec.writerPlugin.writer!;
   await reader.validate?.(readerContext(parts));
   await writer.validate?.(writerContext(parts));
-  Object.assign(runState, await reader.prepare?.(readerContext(parts)));
+  Object.assign(parts.runState, await reader.prepare?.(readerContext(parts)));
   const planned = await reader.plan(readerContext(parts));
   counters.shardsTotal = planned.length;
-  const shards = opts.resume ? await skipFinishedShards(planned, spec, runId, counters, opts, runs) : planned;
+  const shards = opts.resume ? await skipFinishedShards(planned, spec, runId, counters, opts, run.runs) : planned;
   const side = (type: string, db: string, table: string) => `${type} ${db}${table ? `.${table}` : ''}`;
-  logger.info(`task ${spec.task.id} run ${runId}: ${side(spec.task.from_db_type, spec.task.from_db, spec.task.from_table)} -> ${side(spec.task.to_db_type, spec.task.to_db, spec.task.to_table)}, ${shards.length} shards, worker_num ${spec.params.worker_num}`);
-  if (signal.aborted) throw new CancelledError(`task ${spec.task.id}: cancelled before copying`);
+  opts.logger.info(`task ${spec.task.id} run ${runId}: ${side(spec.task.from_db_type, spec.task.from_db, spec.task.from_table)} -> ${side(spec.task.to_db_type, spec.task.to_db, spec.task.to_table)}, ${shards.length} shards, worker_num ${spec.params.worker_num}`);
+  if (opts.signal.aborted) throw new CancelledError(`task ${spec.task.id}: cancelled before copying`);
   await writer.before?.(writerContext(parts));
-  if (shards.length > 0) await runShards(spec, runId, shards, runState, counters, opts, runs);
+  if (shards.length > 0) await runShards(spec, runId, shards, parts.runState, counters, opts, run.runs, pool);
   await writer.after?.(writerContext(parts));
-  if (typeof runState.next_watermark === 'string') await tasks.setState(spec.task.id, 'watermark', runState.next_watermark);
+  if (typeof parts.runState.next_watermark === 'string') await run.tasks.setState(spec.task.id, 'watermark', parts.runState.next_watermark);
 }
 
-async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState: Record<string, unknown>, counters: RunCounters, opts: RunJobOptions, runs: RunStore): Promise<void> {
+async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState: Record<string, unknown>, counters: RunCounters, opts: RunJobOptions, runs: RunStore, pool: ShardPool): Promise<void> {
   const live = new Map<string, { rowsRead: number; rowsWritten: number; rowsFailed: number; bytes: number }>();
   const done = { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0 };
   const refresh = (): RunCounters => {
@@ -109,7 +120,7 @@ async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState
   };
   const estimated = shards.reduce((n, s) => n + (s.estimatedRows ?? 0), 0);
   const progress = new ProgressReporter(opts.logger, refresh, estimated, opts.tty);
-  const pool = new ShardPool(runId, spec.params.worker_num, {
+  const events: PoolEvents = {
     onProgress(msg) {
       if (msg.runId !== runId) return;
       const c = live.get(msg.shardId) ?? { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0 };
@@ -128,7 +139,7 @@ async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState
       if (!result.error) counters.shardsDone++;
       await runs.checkpoint(runId, spec.task.id, shard, result.error ? 'failed' : 'done', result.rowsRead, result.rowsWritten);
     },
-  });
+  };
   const onAbort = (): void => {
     opts.logger.warn(`task ${spec.task.id}: interrupted, stopping after in-flight batches`);
     pool.cancel();
@@ -142,7 +153,7 @@ async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState
     failure = await pool.run(shards, {
       runId, task: spec.task, params: spec.params, source: spec.source, target: spec.target, mode: opts.mode, runState,
       log: { level: opts.config.log.level, dir: opts.config.log.dir },
-    });
+    }, events);
   } finally {
     clearInterval(persist);
     opts.signal.removeEventListener('abort', onAbort);
@@ -150,7 +161,6 @@ async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState
     // Late progress messages must not change counters after the shards reported their totals.
     live.clear();
     refresh();
-    await pool.close();
   }
   if (opts.signal.aborted) throw new CancelledError(`task ${spec.task.id}: cancelled after ${counters.shardsDone}/${counters.shardsTotal} shards`);
   if (failure?.error) throw deserializeError(failure.error);

@@ -6,7 +6,7 @@ import { workerFile } from '../paths';
 import { channelName, ChannelMessage, ProgressMessage, WorkerResult, WorkerTask } from './messages';
 
 /** Young-generation size of each worker thread, in MiB. */
-const youngGenerationMb = 192;
+const youngGenerationMb = 128;
 
 /** What the pool tells its owner while shards run. */
 export interface PoolEvents {
@@ -28,10 +28,17 @@ export class ShardPool {
   private stopping = false;
   private closed = false;
 
-  constructor(private readonly runId: number, private readonly inFlight: number, private readonly events: PoolEvents) {
+  private events?: PoolEvents;
+
+  /**
+   * Start the threads at once (they load the plugins named in `preload` while the main thread
+   * validates and plans).
+   */
+  constructor(private readonly runId: number, private readonly inFlight: number, preload: string[]) {
     const threads = Math.max(1, Math.min(inFlight, os.availableParallelism()));
     this.pool = new Piscina({
       filename: workerFile,
+      workerData: { preload },
       minThreads: threads,
       maxThreads: threads,
       concurrentTasksPerWorker: Math.ceil(inFlight / threads),
@@ -45,7 +52,7 @@ export class ShardPool {
     this.channel = new BroadcastChannel(channelName(runId));
     this.channel.onmessage = (event) => {
       const msg = (event as { data: ChannelMessage }).data;
-      if (msg.type === 'progress') this.events.onProgress(msg);
+      if (msg.type === 'progress') this.events?.onProgress(msg);
     };
   }
 
@@ -57,8 +64,10 @@ export class ShardPool {
   /**
    * Run every shard; resolves with the first failed result (or undefined) once nothing is in flight.
    * @param base the task payload without the shard
+   * @param events progress and shard-completion callbacks
    */
-  async run(shards: Shard[], base: Omit<WorkerTask, 'shard'>): Promise<WorkerResult | undefined> {
+  async run(shards: Shard[], base: Omit<WorkerTask, 'shard'>, events: PoolEvents): Promise<WorkerResult | undefined> {
+    this.events = events;
     let next = 0;
     let firstFailure: WorkerResult | undefined;
     const lane = async (): Promise<void> => {
@@ -66,7 +75,7 @@ export class ShardPool {
         const shard = shards[next++];
         const result = (await this.pool.run({ ...base, shard } satisfies WorkerTask)) as WorkerResult;
         this.usedThreads.add(result.threadId);
-        await this.events.onShardDone(shard, result);
+        await events.onShardDone(shard, result);
         if (result.error && !firstFailure) {
           firstFailure = result;
           this.cancel();

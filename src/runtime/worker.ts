@@ -4,10 +4,11 @@
  * thread broadcasts `close` for the run.
  */
 import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import type { ReaderSession, WriterSession } from '../contract';
 import { serializeError } from '../errors';
 import { createLogger } from '../logger';
-import { resolvePlugin } from '../registry';
+import { getPlugin, resolvePlugin } from '../registry';
 import { readerContext, writerContext, RunParts } from './context';
 import { channelName, ChannelMessage, WorkerResult, WorkerTask } from './messages';
 import { runShard } from './shard-runner';
@@ -20,6 +21,9 @@ interface RunSessions {
 }
 
 const runs = new Map<number, RunSessions>();
+
+// Load the run's plugins while the main thread is still planning.
+for (const type of (Piscina.workerData as { preload?: string[] } | undefined)?.preload ?? []) getPlugin(type);
 
 function sessionsFor(t: WorkerTask): RunSessions {
   const existing = runs.get(t.runId);
