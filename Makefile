@@ -16,6 +16,7 @@ demo: db
 
 ## test: start services, build, run every jest suite (unit + integration)
 test: services build
+	npx tsc -p tsconfig.test.json
 	npx jest --runInBand --forceExit $(JEST_ARGS)
 
 ## test-unit: unit tests only (no services needed)
