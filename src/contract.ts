@@ -106,7 +106,10 @@ export interface ReaderFactory {
   open(ctx: PluginContext): Promise<ReaderSession>;
   /** Optional check before planning (does the table exist, do mapped columns exist, ...). */
   validate?(ctx: PluginContext): Promise<void>;
-  /** Optional: work the main thread does once before the shards run (e.g. compute a watermark). */
+  /**
+   * Optional: work the main thread does once before planning a real run (compute a watermark,
+   * recover claimed work of a crashed run). Never called by `plan`, so it may change the source.
+   */
   prepare?(ctx: PluginContext): Promise<Record<string, unknown>>;
 }
 

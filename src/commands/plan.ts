@@ -25,7 +25,7 @@ export async function planCommand(opts: PlanCommandOptions): Promise<number> {
     const parts: RunParts = { ...spec, mode: opts.mode, runState, logger, signal: new AbortController().signal };
     await spec.readerPlugin.reader!.validate?.(readerContext(parts));
     await spec.writerPlugin.writer!.validate?.(writerContext(parts));
-    Object.assign(runState, await spec.readerPlugin.reader!.prepare?.(readerContext(parts)));
+    // `prepare` is not called: it may change the source (e.g. dirty-set recovery) and plan writes nothing.
     const shards = await spec.readerPlugin.reader!.plan(readerContext(parts));
     const out = process.stdout;
     out.write(`task ${task.id}: ${task.task_desc ?? ''}\n`);
