@@ -167,6 +167,15 @@ test('dirty set -> mysql: each marked key is upserted once, the set is emptied',
   const empty = await env.run(id);
   expect(empty.code).toBe(0);
   expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_written: '0' });
+  // plan is a dry run: keys a crashed run left claimed stay where they are until a real run.
+  await r.sadd(`{${dirty}}:processing`, `${prefix}u:9`);
+  const plan = await env.cli(['plan', '-c', env.configDir, '-e', 'test', '-id', String(id)]);
+  expect(plan.code).toBe(0);
+  expect(await r.smembers(`{${dirty}}:processing`)).toEqual([`${prefix}u:9`]);
+  expect(await r.exists(dirty)).toBe(0);
+  expect((await env.run(id)).code).toBe(0);
+  expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_written: '1' });
+  expect(await r.exists(dirty, `{${dirty}}:processing`)).toBe(0);
 });
 
 test('bad input through the CLI: unreachable redis names host:port, exits non-zero, task not left running', async () => {
