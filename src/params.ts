@@ -60,6 +60,11 @@ export const coreParamsSchema = {
   where: { doc: 'SQL filter applied to the source (mysql).', format: String, default: '' },
   pre_sql: { doc: 'Statements run on the target before the copy.', format: stringList('pre_sql'), default: [] as string[] },
   post_sql: { doc: 'Statements run on the target after a successful copy.', format: stringList('post_sql'), default: [] as string[] },
+  direct_copy: {
+    doc: 'Copy inside the store when source and target share a server (e.g. INSERT ... SELECT). Default is true.',
+    format: Boolean,
+    default: true,
+  },
 };
 
 /** Validated params with defaults applied. Plugin keys are present under their own names. */
@@ -76,6 +81,7 @@ export interface TaskParams {
   where: string;
   pre_sql: string[];
   post_sql: string[];
+  direct_copy: boolean;
   [pluginKey: string]: unknown;
 }
 

@@ -10,15 +10,20 @@ import { MysqlShardSpec, planKeyRanges } from './split';
 import { literal, qualifiedTable, quoteIdent, tupleCompare } from './sql';
 
 /** The source table of a task and what a read of it selects. */
-interface SourceShape {
+export interface SourceShape {
+  /** Quoted `schema`.`table`. */
   table: string;
+  /** Key columns (raw names) used for ranges and paging; empty when the table has none. */
   key: string[];
   keyQuoted: string[];
+  /** Selected columns (raw names), key columns included. */
+  columns: string[];
+  /** Quoted select list. */
   select: string;
 }
 
 /** Resolve key and column list of the source table, checking every name against the table. */
-async function sourceShape(pool: Pool, ctx: PluginContext): Promise<SourceShape> {
+export async function sourceShape(pool: Pool, ctx: PluginContext): Promise<SourceShape> {
   const { task, params } = ctx;
   const table = qualifiedTable(task.from_db, task.from_table, `task ${task.id} source`);
   const columns = await tableColumns(pool, task.from_db, task.from_table);
@@ -38,7 +43,20 @@ async function sourceShape(pool: Pool, ctx: PluginContext): Promise<SourceShape>
   const key = declaredKey.length ? declaredKey : await detectKey(pool, task.from_db, task.from_table);
   const wanted = params.columns.length ? [...params.columns, ...key.filter((k) => !params.columns.includes(k))] : columns;
   const keyQuoted = key.map((k) => quoteIdent(k, 'key column'));
-  return { table, key, keyQuoted, select: wanted.map((c) => quoteIdent(c, 'column')).join(', ') };
+  return { table, key, keyQuoted, columns: wanted, select: wanted.map((c) => quoteIdent(c, 'column')).join(', ') };
+}
+
+/** WHERE conditions of a shard: its key range, `params.where`, and the incremental watermark. */
+export function shardFilters(shape: SourceShape, spec: MysqlShardSpec, ctx: PluginContext): string[] {
+  const filters: string[] = [];
+  if (spec.lower) filters.push(tupleCompare(shape.keyQuoted, '>=', spec.lower));
+  if (spec.upper) filters.push(tupleCompare(shape.keyQuoted, '<', spec.upper));
+  if (ctx.params.where) filters.push(`(${ctx.params.where})`);
+  const watermark = ctx.runState.watermark;
+  if (ctx.mode === 'incr' && typeof watermark === 'string') {
+    filters.push(`${quoteIdent(ctx.params.diff_column.src, 'params.diff_column.src')} >= ${literal(watermark)}`);
+  }
+  return filters;
 }
 
 /** Reads one worker thread's shards with keyset pagination, `read_batch` rows per query. */
@@ -51,14 +69,7 @@ export class MysqlReaderSession implements ReaderSession {
     if (this.closed) throw new ReadError('mysql reader session is closed');
     const spec = shard.spec as MysqlShardSpec;
     const { table, keyQuoted, select } = this.shape;
-    const filters: string[] = [];
-    if (spec.lower) filters.push(tupleCompare(keyQuoted, '>=', spec.lower));
-    if (spec.upper) filters.push(tupleCompare(keyQuoted, '<', spec.upper));
-    if (this.ctx.params.where) filters.push(`(${this.ctx.params.where})`);
-    const watermark = this.ctx.runState.watermark;
-    if (this.ctx.mode === 'incr' && typeof watermark === 'string') {
-      filters.push(`${quoteIdent(this.ctx.params.diff_column.src, 'params.diff_column.src')} >= ${literal(watermark)}`);
-    }
+    const filters = shardFilters(this.shape, spec, this.ctx);
     const order = keyQuoted.length ? ` ORDER BY ${keyQuoted.join(', ')}` : '';
     if (keyQuoted.length === 0) {
       yield* this.readUnkeyed(`SELECT ${select} FROM ${table}${filters.length ? ` WHERE ${filters.join(' AND ')}` : ''}`, opts);

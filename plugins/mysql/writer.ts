@@ -14,11 +14,29 @@ const localInfileRefused = new Set([1148, 3948, 2068]);
 const duplicateKeyWarning = 1062;
 
 /** The statement prefix and suffix for one set of source columns. */
-interface StatementShape {
+export interface StatementShape {
+  /** `INSERT INTO t (a,b)` (or `REPLACE` / `INSERT IGNORE`). */
+  into: string;
+  /** `into` followed by ` VALUES `. */
   head: string;
+  /** ` ON DUPLICATE KEY UPDATE ...` in upsert mode, else empty. */
   tail: string;
   /** Quoted target column names, in source column order. */
   targets: string[];
+}
+
+/** Statement shape of a write mode for a list of source columns (mapped to target names). */
+export function statementShape(ctx: PluginContext, table: string, mode: MysqlWriteMode, columns: string[]): StatementShape {
+  const targets = columns.map((c) => quoteIdent(targetColumnName(ctx, c), 'target column'));
+  const verb = mode === 'replace' ? 'REPLACE' : mode === 'ignore' ? 'INSERT IGNORE' : 'INSERT';
+  const into = `${verb} INTO ${table} (${targets.join(',')})`;
+  let tail = '';
+  if (mode === 'upsert') {
+    const keys = new Set([ctx.params.pk.dest].filter(Boolean).map((k) => quoteIdent(k, 'params.pk.dest')));
+    const updates = targets.filter((c) => !keys.has(c)).map((c) => `${c}=VALUES(${c})`);
+    tail = ` ON DUPLICATE KEY UPDATE ${updates.length ? updates.join(',') : `${targets[0]}=${targets[0]}`}`;
+  }
+  return { into, head: `${into} VALUES `, tail, targets };
 }
 
 /** Source column -> target column: `pk.src`->`pk.dest`, then `column_map`. */
@@ -29,7 +47,8 @@ export function targetColumnName(ctx: PluginContext, source: string): string {
   return source;
 }
 
-function writeMode(ctx: PluginContext): MysqlWriteMode {
+/** The validated `write_mode` of a mysql target (default upsert). */
+export function writeMode(ctx: PluginContext): MysqlWriteMode {
   const mode = ctx.params.write_mode || 'upsert';
   if (!(mysqlWriteModes as readonly string[]).includes(mode)) {
     throw new TaskError(`task ${ctx.task.id}: params.write_mode must be one of ${mysqlWriteModes.join(', ')} for a mysql target, got "${mode}"`);
@@ -138,16 +157,7 @@ export class MysqlWriterSession implements WriterSession {
     const cacheKey = columns.join('\u0000');
     let shape = this.shapes.get(cacheKey);
     if (!shape) {
-      const target = columns.map((c) => quoteIdent(targetColumnName(this.ctx, c), 'target column'));
-      const verb = this.mode === 'replace' ? 'REPLACE' : this.mode === 'ignore' ? 'INSERT IGNORE' : 'INSERT';
-      const head = `${verb} INTO ${this.table} (${target.join(',')}) VALUES `;
-      let tail = '';
-      if (this.mode === 'upsert') {
-        const keys = new Set([this.ctx.params.pk.dest].filter(Boolean).map((k) => quoteIdent(k, 'params.pk.dest')));
-        const updates = target.filter((c) => !keys.has(c)).map((c) => `${c}=VALUES(${c})`);
-        tail = ` ON DUPLICATE KEY UPDATE ${updates.length ? updates.join(',') : `${target[0]}=${target[0]}`}`;
-      }
-      shape = { head, tail, targets: target };
+      shape = statementShape(this.ctx, this.table, this.mode, columns);
       this.shapes.set(cacheKey, shape);
     }
     return shape;

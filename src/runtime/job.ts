@@ -100,12 +100,21 @@ async function copyOnPool(spec: JobSpec, parts: RunParts, pool: ShardPool, run: 
   opts.logger.info(`task ${spec.task.id} run ${runId}: ${side(spec.task.from_db_type, spec.task.from_db, spec.task.from_table)} -> ${side(spec.task.to_db_type, spec.task.to_db, spec.task.to_table)}, ${shards.length} shards, worker_num ${spec.params.worker_num}`);
   if (opts.signal.aborted) throw new CancelledError(`task ${spec.task.id}: cancelled before copying`);
   await writer.before?.(writerContext(parts));
-  if (shards.length > 0) await runShards(spec, runId, shards, parts.runState, counters, opts, run.runs, pool);
+  const direct = await useDirectCopy(spec, parts);
+  if (direct) opts.logger.info(`task ${spec.task.id}: source and target share a server: copying inside it (params.direct_copy=false to stream through goshift)`);
+  if (shards.length > 0) await runShards(spec, runId, shards, parts.runState, counters, opts, run.runs, pool, direct);
   await writer.after?.(writerContext(parts));
   if (typeof parts.runState.next_watermark === 'string') await run.tasks.setState(spec.task.id, 'watermark', parts.runState.next_watermark);
 }
 
-async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState: Record<string, unknown>, counters: RunCounters, opts: RunJobOptions, runs: RunStore, pool: ShardPool): Promise<void> {
+/** Whether the run copies inside the store: same plugin both sides, allowed by params, and supported. */
+async function useDirectCopy(spec: JobSpec, parts: RunParts): Promise<boolean> {
+  const direct = spec.readerPlugin.direct;
+  if (!direct || spec.readerPlugin !== spec.writerPlugin || spec.params.direct_copy === false) return false;
+  return direct.supports(readerContext(parts), writerContext(parts));
+}
+
+async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState: Record<string, unknown>, counters: RunCounters, opts: RunJobOptions, runs: RunStore, pool: ShardPool, direct: boolean): Promise<void> {
   const live = new Map<string, { rowsRead: number; rowsWritten: number; rowsFailed: number; bytes: number }>();
   const done = { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0 };
   const refresh = (): RunCounters => {
@@ -152,7 +161,7 @@ async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState
   try {
     failure = await pool.run(shards, {
       runId, task: spec.task, params: spec.params, source: spec.source, target: spec.target, mode: opts.mode, runState,
-      log: { level: opts.config.log.level, dir: opts.config.log.dir },
+      log: { level: opts.config.log.level, dir: opts.config.log.dir }, direct,
     }, events);
   } finally {
     clearInterval(persist);

@@ -13,6 +13,8 @@ export interface WorkerTask {
   mode: string;
   runState: Record<string, unknown>;
   log: { level: string; dir: string };
+  /** Copy inside the store (the plugin's `direct` fast path) instead of reading and writing. */
+  direct: boolean;
   shard: Shard;
 }
 

@@ -5,7 +5,7 @@
  */
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { ReaderSession, WriterSession } from '../contract';
+import type { DirectCopySession, ReaderSession, WriterSession } from '../contract';
 import { serializeError } from '../errors';
 import { createLogger } from '../logger';
 import { getPlugin, resolvePlugin } from '../registry';
@@ -14,8 +14,10 @@ import { channelName, ChannelMessage, WorkerResult, WorkerTask } from './message
 import { runShard } from './shard-runner';
 
 interface RunSessions {
-  reader: Promise<ReaderSession>;
-  writer: Promise<WriterSession>;
+  /** Reader and writer sessions, or one direct-copy session when the run copies inside the store. */
+  reader?: Promise<ReaderSession>;
+  writer?: Promise<WriterSession>;
+  direct?: Promise<DirectCopySession>;
   channel: BroadcastChannel;
   abort: AbortController;
 }
@@ -31,14 +33,18 @@ function sessionsFor(t: WorkerTask): RunSessions {
   const abort = new AbortController();
   const logger = createLogger(t.log, { task: t.task.id, run: t.runId, thread: threadId });
   const parts: RunParts = { ...t, source: t.source, target: t.target, logger, signal: abort.signal };
-  const reader = resolvePlugin(t.task.from_db_type, 'reader', `task ${t.task.id} from_db_type`).reader!.open(readerContext(parts));
-  const writer = resolvePlugin(t.task.to_db_type, 'writer', `task ${t.task.id} to_db_type`).writer!.open(writerContext(parts));
+  const readerPlugin = resolvePlugin(t.task.from_db_type, 'reader', `task ${t.task.id} from_db_type`);
+  const opened: Pick<RunSessions, 'reader' | 'writer' | 'direct'> = t.direct
+    ? { direct: readerPlugin.direct!.open(readerContext(parts), writerContext(parts)) }
+    : {
+      reader: readerPlugin.reader!.open(readerContext(parts)),
+      writer: resolvePlugin(t.task.to_db_type, 'writer', `task ${t.task.id} to_db_type`).writer!.open(writerContext(parts)),
+    };
   // Keep a rejected open from being reported as unhandled before a shard awaits it.
-  reader.catch(() => undefined);
-  writer.catch(() => undefined);
+  for (const p of Object.values(opened)) (p as Promise<unknown>).catch(() => undefined);
   const channel = new BroadcastChannel(channelName(t.runId));
   channel.unref();
-  const sessions: RunSessions = { reader, writer, channel, abort };
+  const sessions: RunSessions = { ...opened, channel, abort };
   channel.onmessage = (event) => {
     const msg = (event as { data: ChannelMessage }).data;
     if (msg.type === 'cancel') abort.abort();
@@ -52,7 +58,8 @@ async function closeRun(runId: number, logger: { warn(msg: string): unknown }): 
   const s = runs.get(runId);
   if (!s) return;
   runs.delete(runId);
-  for (const session of [s.reader, s.writer]) {
+  for (const session of [s.reader, s.writer, s.direct]) {
+    if (!session) continue;
     try {
       await (await session).close();
     } catch (err) {
@@ -68,7 +75,13 @@ export default async function runShardTask(t: WorkerTask): Promise<WorkerResult>
   const result: WorkerResult = { shardId: t.shard.id, threadId, rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0 };
   try {
     const s = sessionsFor(t);
-    const [reader, writer] = await Promise.all([s.reader, s.writer]);
+    if (s.direct) {
+      const totals = await (await s.direct).copy(t.shard, { signal: s.abort.signal });
+      const delta = { ...totals, rowsFailed: 0 };
+      s.channel.postMessage({ type: 'progress', runId: t.runId, shardId: t.shard.id, ...delta } satisfies ChannelMessage);
+      return { ...result, ...delta };
+    }
+    const [reader, writer] = await Promise.all([s.reader!, s.writer!]);
     const totals = await runShard(
       reader,
       writer,

@@ -11,11 +11,12 @@ describe('an interrupted run', () => {
     await env.cleanup();
   });
 
+  // SIGINT interrupts a streamed copy, SIGTERM a same-server (INSERT ... SELECT) copy.
   test.each(['SIGINT', 'SIGTERM'] as const)('%s stops handing out shards, records the run as cancelled, exits non-zero; a rerun completes', async (signal) => {
     await env.sql('CREATE TABLE big (id int PRIMARY KEY, pad varchar(100))');
     await env.sql('INSERT INTO big SELECT seq, REPEAT(\'x\', 100) FROM seq_1_to_60000');
     await env.sql('CREATE TABLE big2 LIKE big');
-    const id = await env.addTask({ from_table: 'big', to_table: 'big2', params: { worker_num: 1, read_batch: 100, write_batch: 10 } });
+    const id = await env.addTask({ from_table: 'big', to_table: 'big2', params: { worker_num: 1, read_batch: 100, write_batch: 10, direct_copy: signal === 'SIGTERM' } });
 
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'goshift'), '-c', env.configDir, '-e', 'test', '-id', String(id)], { cwd: env.configDir });
     let stderr = '';

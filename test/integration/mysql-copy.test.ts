@@ -41,10 +41,12 @@ describe('mysql -> mysql copies', () => {
   }
 
   test.each([
-    ['upsert (INSERT ... ON DUPLICATE KEY UPDATE)', {}],
-    ['replace (LOAD DATA LOCAL INFILE)', { write_mode: 'replace' }],
-    ['ignore (LOAD DATA LOCAL INFILE)', { write_mode: 'ignore' }],
-    ['replace with load_data off (REPLACE statements)', { write_mode: 'replace', load_data: false }],
+    ['upsert streamed (INSERT ... ON DUPLICATE KEY UPDATE)', { direct_copy: false }],
+    ['replace streamed (LOAD DATA LOCAL INFILE)', { write_mode: 'replace', direct_copy: false }],
+    ['ignore streamed (LOAD DATA LOCAL INFILE)', { write_mode: 'ignore', direct_copy: false }],
+    ['replace streamed with load_data off (REPLACE statements)', { write_mode: 'replace', load_data: false, direct_copy: false }],
+    ['upsert on one server (INSERT ... SELECT ... ON DUPLICATE KEY UPDATE)', {}],
+    ['replace on one server (REPLACE ... SELECT)', { write_mode: 'replace' }],
   ])('every common type copies exactly, row by row, and a rerun changes nothing: %s', async (_name, mode) => {
     await env.sql(fidelityDdl('src'));
     await env.sql(fidelityDdl('dst'));
@@ -53,6 +55,7 @@ describe('mysql -> mysql copies', () => {
     const first = await env.run(id);
     expect(first.stdout).toContain('success');
     expect(first.code).toBe(0);
+    expect(first.stderr.includes('copying inside it')).toBe(!('direct_copy' in mode));
     const src = await env.sql('SELECT * FROM src ORDER BY id');
     const dst = await env.sql('SELECT * FROM dst ORDER BY id');
     expect(dst).toEqual(src);
@@ -83,8 +86,9 @@ describe('mysql -> mysql copies', () => {
     await env.sql('CREATE TABLE nokey2 LIKE nokey');
 
     const cases: [string, string, number][] = [['gaps', 'gaps2', 1000], ['skey', 'skey2', 777], ['ckey', 'ckey2', 900], ['nokey', 'nokey2', 321]];
-    for (const [from, to, rows] of cases) {
-      const id = await env.addTask({ from_table: from, to_table: to, params: { worker_num: 3, read_batch: 50, write_batch: 20 } });
+    for (const [[from, to, rows], direct] of cases.flatMap((c) => [[c, true], [c, false]] as const)) {
+      await env.sql(`TRUNCATE ${to}`);
+      const id = await env.addTask({ from_table: from, to_table: to, params: { worker_num: 3, read_batch: 50, write_batch: 20, direct_copy: direct } });
       const plan = await env.cli(['plan', '-c', env.configDir, '-e', 'test', '-id', String(id)]);
       expect(plan.code).toBe(0);
       const shardCount = Number(/shards: (\d+)/.exec(plan.stdout)?.[1]);
@@ -106,7 +110,7 @@ describe('mysql -> mysql copies', () => {
     expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_read: '0', shards_total: 0 });
   });
 
-  test('where, columns, column_map, pk mapping, pre_sql/post_sql and write modes', async () => {
+  test.each([['streamed', false], ['on one server', true]])('where, columns, column_map, pk mapping, pre_sql/post_sql and write modes (%s)', async (_name, direct) => {
     await env.sql('CREATE TABLE people (id int PRIMARY KEY, name varchar(20), age int, secret varchar(10))');
     await env.sql("INSERT INTO people VALUES (1,'ann',30,'s1'),(2,'bob',17,'s2'),(3,'cy',45,'s3')");
     await env.sql('CREATE TABLE adults (uid int PRIMARY KEY, full_name varchar(20), age int, note varchar(10) DEFAULT NULL)');
@@ -116,6 +120,7 @@ describe('mysql -> mysql copies', () => {
       params: {
         pk: { src: 'id', dest: 'uid' }, columns: ['id', 'name', 'age'], column_map: { name: 'full_name' }, where: 'age >= 18',
         pre_sql: ["UPDATE adults SET note = 'pre' WHERE uid = 3"], post_sql: ["UPDATE adults SET note = 'post' WHERE uid = 1"],
+        direct_copy: direct,
       },
     });
     expect((await env.run(id)).code).toBe(0);
@@ -124,24 +129,24 @@ describe('mysql -> mysql copies', () => {
       { uid: 3, full_name: 'cy', age: 45, note: 'pre' },
     ]);
 
-    const insertOnly = await env.addTask({ from_table: 'people', to_table: 'adults', params: { pk: { src: 'id', dest: 'uid' }, columns: ['id', 'name'], column_map: { name: 'full_name' }, write_mode: 'insert' } });
+    const insertOnly = await env.addTask({ from_table: 'people', to_table: 'adults', params: { pk: { src: 'id', dest: 'uid' }, columns: ['id', 'name'], column_map: { name: 'full_name' }, write_mode: 'insert', direct_copy: direct } });
     const dup = await env.run(insertOnly);
     expect(dup.code).not.toBe(0);
     expect(dup.stderr).toMatch(/Duplicate entry/);
     expect(await env.lastRun(insertOnly)).toMatchObject({ status: 'failed' });
 
-    const ignore = await env.addTask({ from_table: 'people', to_table: 'adults', params: { pk: { src: 'id', dest: 'uid' }, columns: ['id', 'name'], column_map: { name: 'full_name' }, write_mode: 'ignore' } });
+    const ignore = await env.addTask({ from_table: 'people', to_table: 'adults', params: { pk: { src: 'id', dest: 'uid' }, columns: ['id', 'name'], column_map: { name: 'full_name' }, write_mode: 'ignore', direct_copy: direct } });
     expect((await env.run(ignore)).code).toBe(0);
     expect(await env.sql('SELECT uid, full_name FROM adults ORDER BY uid')).toEqual([
       { uid: 1, full_name: 'ann' }, { uid: 2, full_name: 'bob' }, { uid: 3, full_name: 'cy' },
     ]);
   });
 
-  test('-mode incr copies only rows changed since the last successful run', async () => {
+  test.each([['streamed', false], ['on one server', true]])('-mode incr copies only rows changed since the last successful run (%s)', async (_name, direct) => {
     await env.sql('CREATE TABLE ev (id int PRIMARY KEY, v varchar(30), update_time datetime(6) NOT NULL)');
     await env.sql("INSERT INTO ev VALUES (1,'a','2024-01-01 00:00:00'),(2,'b','2024-01-02 00:00:00')");
     await env.sql('CREATE TABLE ev2 LIKE ev');
-    const id = await env.addTask({ from_table: 'ev', to_table: 'ev2', params: { pk: { src: 'id', dest: 'id' }, diff_column: { src: 'update_time', dest: 'update_time' } } });
+    const id = await env.addTask({ from_table: 'ev', to_table: 'ev2', params: { pk: { src: 'id', dest: 'id' }, diff_column: { src: 'update_time', dest: 'update_time' }, direct_copy: direct } });
     expect((await env.run(id, ['-mode', 'incr'])).code).toBe(0);
     expect(await env.lastRun(id)).toMatchObject({ mode: 'incr', rows_written: '2' });
     await env.sql("UPDATE ev SET v = 'b2', update_time = '2024-01-03 00:00:00' WHERE id = 2");
