@@ -39,10 +39,10 @@ export function printTable(title: string, unit: string, count: number, rows: { n
   // Ratios are against the fastest goshift variant.
   const goshift = rows.filter((r) => r.name.startsWith('goshift')).sort((a, b) => a.m.seconds - b.m.seconds)[0];
   process.stdout.write(`\n${title}\n`);
-  process.stdout.write(`${'method'.padEnd(36)}${'seconds'.padStart(9)}${`${unit}/s`.padStart(12)}${'vs goshift'.padStart(12)}${'peak MiB'.padStart(10)}\n`);
+  process.stdout.write(`${'method'.padEnd(46)}${'seconds'.padStart(9)}${`${unit}/s`.padStart(12)}${'vs goshift'.padStart(12)}${'peak MiB'.padStart(10)}\n`);
   for (const { name, m } of rows) {
     const ratio = goshift ? (m.seconds / goshift.m.seconds).toFixed(2) + 'x' : '-';
-    process.stdout.write(`${name.padEnd(36)}${m.seconds.toFixed(2).padStart(9)}${Math.round(count / m.seconds).toString().padStart(12)}${ratio.padStart(12)}${(m.peakMiB ? m.peakMiB.toFixed(0) : '-').padStart(10)}\n`);
+    process.stdout.write(`${name.padEnd(46)}${m.seconds.toFixed(2).padStart(9)}${Math.round(count / m.seconds).toString().padStart(12)}${ratio.padStart(12)}${(m.peakMiB ? m.peakMiB.toFixed(0) : '-').padStart(10)}\n`);
   }
   process.stdout.write('(vs goshift = method time / fastest goshift time: above 1.00x means goshift was faster)\n');
 }
