@@ -42,7 +42,13 @@ export class MysqlDirectCopySession implements DirectCopySession {
     const filters = shardFilters(this.shape, shard.spec as MysqlShardSpec, this.readerCtx);
     const where = filters.length ? ` WHERE ${filters.join(' AND ')}` : '';
     const sql = `${this.statement.into} SELECT ${this.shape.select} FROM ${this.shape.table}${where}${this.statement.tail}`;
-    const [result] = await this.pool.query(sql);
+    let result;
+    try {
+      [result] = await this.pool.query(sql);
+    } catch (err) {
+      const t = this.readerCtx.task;
+      throw new WriteError(`copying shard ${shard.id} of ${t.from_db}.${t.from_table} into ${t.to_db}.${t.to_table} on the server failed (task ${t.id}): ${(err as Error).message}`, { cause: err });
+    }
     const { records, duplicates } = parseInfo((result as { info?: string }).info);
     const ignored = writeMode(this.readerCtx) === 'ignore' ? duplicates : 0;
     return { rowsRead: records, rowsWritten: records - ignored, bytes: 0 };
