@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { UsageError } from './errors';
+import { knownTypes } from './registry';
 
 /** Subcommands, and the names goshift's `-cmd` may use for them. */
 const commandAliases: Record<string, CommandName> = {
@@ -71,7 +72,7 @@ export function normalizeArgv(argv: string[]): string[] {
 export function buildParser(argv: string[]) {
   return yargs(argv)
     .scriptName('goshift')
-    .usage('$0 [command] -e <env> -id <task id> [options]\n\nCopies data between MySQL, Redis, S3 and DynamoDB as described by a row of task_def_sync_manager.')
+    .usage(`$0 [command] -e <env> -id <task id> [options]\n\nCopies data between stores (${knownTypes().join(', ')}) as described by a row of task_def_sync_manager.`)
     .command(['run', '$0'], 'run a task (default command; goshift: -cmd sync)')
     .command('plan', 'dry run: print the resolved task, masked connections and the shard list; writes nothing')
     .command('tasks', 'list task rows with their status and last run')
