@@ -34,6 +34,8 @@ export class MysqlDirectCopySession implements DirectCopySession {
     private readonly shape: SourceShape,
     private readonly statement: StatementShape,
     private readonly readerCtx: PluginContext,
+    /** Average row size from table statistics: the copy's bytes are estimated, never transferred. */
+    private readonly avgRowBytes: number,
   ) {}
 
   async copy(shard: Shard, opts: { signal: AbortSignal }): Promise<DirectCopyCounters> {
@@ -51,7 +53,7 @@ export class MysqlDirectCopySession implements DirectCopySession {
     }
     const { records, duplicates } = parseInfo((result as { info?: string }).info);
     const ignored = writeMode(this.readerCtx) === 'ignore' ? duplicates : 0;
-    return { rowsRead: records, rowsWritten: records - ignored, bytes: 0 };
+    return { rowsRead: records, rowsWritten: records - ignored, bytes: records * this.avgRowBytes };
   }
 
   async close(): Promise<void> {
@@ -85,7 +87,9 @@ export const mysqlDirectCopy: DirectCopyFactory = {
     try {
       const shape = await sourceShape(pool, reader);
       const table = qualifiedTable(writer.task.to_db, writer.task.to_table, `task ${writer.task.id} target`);
-      return new MysqlDirectCopySession(pool, shape, statementShape(writer, table, writeMode(writer), shape.columns), reader);
+      const [stats] = await pool.query('SELECT AVG_ROW_LENGTH AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [reader.task.from_db, reader.task.from_table]);
+      const avgRowBytes = Number((stats as { n: string | null }[])[0]?.n ?? 0);
+      return new MysqlDirectCopySession(pool, shape, statementShape(writer, table, writeMode(writer), shape.columns), reader, avgRowBytes);
     } catch (err) {
       await pool.end();
       throw err;

@@ -5,6 +5,10 @@ import { setupCommand } from './setup';
 
 const statusNames: Record<string, string> = { '1': 'submitted', '2': 'running', '3': 'cancelled', '4': 'success', '5': 'failed' };
 
+function side(type: string, entry: string, table: string): string {
+  return `${type}:${entry}${table ? `.${table}` : ''}`;
+}
+
 /** `goshift tasks`: one line per task row with its status and last run. */
 export async function tasksCommand(opts: CommonOptions): Promise<number> {
   const { config } = setupCommand(opts);
@@ -17,8 +21,8 @@ export async function tasksCommand(opts: CommonOptions): Promise<number> {
         String(r.id),
         Number(r.online_status) === 1 ? 'yes' : 'no',
         `${r.task_status} ${statusNames[r.task_status ?? ''] ?? ''}`.trim(),
-        `${r.from_db_type}:${r.from_app}_${r.from_db}.${r.from_table}`,
-        `${r.to_db_type}:${r.to_app}_${r.to_db}.${r.to_table}`,
+        side(r.from_db_type, `${r.from_app}_${r.from_db}`, r.from_table),
+        side(r.to_db_type, `${r.to_app}_${r.to_db}`, r.to_table),
         r.last_run_status ? `${r.last_run_status} ${r.last_run_end ?? ''} (${r.last_rows_written ?? 0} rows)` : '-',
         r.task_desc ?? '',
       ]);
