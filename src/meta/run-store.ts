@@ -68,6 +68,20 @@ export class RunStore {
       shardKey({ id: r.shard_id, label: r.label }), { rowsRead: Number(r.rows_read), rowsWritten: Number(r.rows_written) },
     ]));
   }
+
+  /** Other runs of a task still recorded as running (a live run, or one whose process died). */
+  async otherRunning(taskId: number, runId: number): Promise<{ id: number; host: string; pid: number; started_at: string }[]> {
+    const [rows] = await this.db.query(
+      "SELECT id, host, pid, started_at FROM goshift_run WHERE task_id = ? AND id <> ? AND status = 'running' AND cmd = 'run'",
+      [taskId, runId],
+    );
+    return (rows as { id: number; host: string; pid: number; started_at: string }[]).map((r) => ({ ...r, id: Number(r.id), pid: Number(r.pid) }));
+  }
+
+  /** Close a run whose process is gone (killed with SIGKILL, machine lost) as failed. */
+  async abandon(runId: number, reason: string): Promise<void> {
+    await this.db.query("UPDATE goshift_run SET status = 'failed', ended_at = NOW(3), error_text = ? WHERE id = ? AND status = 'running'", [reason, runId]);
+  }
 }
 
 /** Identity of a shard across runs: its id and its label (which carries its bounds). */

@@ -1,7 +1,8 @@
+import os from 'node:os';
 import type { Logger } from 'winston';
 import type { Shard } from '../contract';
 import type { GoshiftConfig } from '../config/schema';
-import { CancelledError, deserializeError, GoshiftError } from '../errors';
+import { CancelledError, deserializeError, GoshiftError, TaskError } from '../errors';
 import type { MetaDb } from '../meta/meta-db';
 import { RunCounters, RunStatus, RunStore, shardKey } from '../meta/run-store';
 import { TaskStatus } from '../meta/task-row';
@@ -53,6 +54,7 @@ export async function runJob(opts: RunJobOptions): Promise<RunOutcome> {
   try {
     const task = await tasks.get(taskId);
     const spec = resolveJob(opts.config, task, { force: opts.force });
+    await refuseConcurrentRun(taskId, runId, runs, opts);
     await tasks.setStatus(taskId, TaskStatus.running);
     markedRunning = true;
     await copy(spec, runId, counters, opts, tasks, runs);
@@ -195,6 +197,33 @@ async function skipFinishedShards(planned: Shard[], spec: JobSpec, runId: number
   }
   opts.logger.info(`task ${spec.task.id}: resuming run ${previous}: ${planned.length - remaining.length} of ${planned.length} shards already done`);
   return remaining;
+}
+
+/**
+ * One run of a task at a time: a live run on this host (or any run on another host, which cannot
+ * be checked) refuses the new one unless `--force`; a run whose process died on this host is
+ * closed as failed so the task does not stay "running" forever.
+ */
+async function refuseConcurrentRun(taskId: number, runId: number, runs: RunStore, opts: RunJobOptions): Promise<void> {
+  for (const other of await runs.otherRunning(taskId, runId)) {
+    const here = other.host === os.hostname();
+    if (here && !processAlive(other.pid)) {
+      await runs.abandon(other.id, `abandoned: process ${other.pid} on ${other.host} is gone`);
+      opts.logger.warn(`task ${taskId}: run ${other.id} (pid ${other.pid}) died without finishing; recorded it as failed`);
+      continue;
+    }
+    if (opts.force) continue;
+    throw new TaskError(`task ${taskId} is already running: run ${other.id} (pid ${other.pid} on ${other.host}, started ${other.started_at}); wait for it, or pass --force if it is dead`);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function toGoshiftError(err: unknown): GoshiftError {

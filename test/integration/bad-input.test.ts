@@ -65,6 +65,38 @@ describe('bad input: one clear line, non-zero exit, failed run recorded, task ne
     expect(await env.lastRun(987654)).toMatchObject({ status: 'failed' });
   });
 
+  async function fakeRunningRun(taskId: number, host: string, pid: number): Promise<number> {
+    const [res] = await env.admin.query(
+      `INSERT INTO \`${env.metaDb}\`.goshift_run (task_id, mode, cmd, status, started_at, host, pid) VALUES (?, 'init', 'run', 'running', NOW(3), ?, ?)`,
+      [taskId, host, pid],
+    );
+    return (res as { insertId: number }).insertId;
+  }
+
+  test('a task that is already running is refused (unless --force); a dead run is closed as failed', async () => {
+    const os = await import('node:os');
+    const id = await env.addTask({ from_table: 'src', to_table: 'dst' });
+    await fakeRunningRun(id, os.hostname(), process.pid);
+    const refused = await env.run(id);
+    expect(refused.code).toBe(4);
+    expect(errorLine(refused.stderr)).toMatch(new RegExp(`task ${id} is already running: run \\d+ \\(pid ${process.pid} on ${os.hostname()}.*--force`));
+    expect(await env.lastRun(id)).toMatchObject({ status: 'failed' });
+    expect(await env.sql('SELECT COUNT(*) AS n FROM dst')).toEqual([{ n: '0' }]);
+    expect((await env.run(id, ['--force'])).code).toBe(0);
+    await env.sql('DELETE FROM dst');
+
+    const crashed = await env.addTask({ from_table: 'src', to_table: 'dst' });
+    let deadPid = 4_000_000;
+    while ((() => { try { process.kill(deadPid, 0); return true; } catch { return false; } })()) deadPid++;
+    const stale = await fakeRunningRun(crashed, os.hostname(), deadPid);
+    const res = await env.run(crashed);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(new RegExp(`run ${stale} \\(pid ${deadPid}\\) died without finishing`));
+    const [rows] = await env.admin.query(`SELECT status, error_text FROM \`${env.metaDb}\`.goshift_run WHERE id = ?`, [stale]);
+    expect((rows as Record<string, string>[])[0]).toMatchObject({ status: 'failed', error_text: expect.stringContaining('abandoned') });
+    await env.sql('DELETE FROM dst');
+  });
+
   test('an offline task runs with --force', async () => {
     const id = await env.addTask({ from_table: 'src', to_table: 'dst', online_status: 0 });
     expect((await env.run(id, ['--force'])).code).toBe(0);
