@@ -63,6 +63,29 @@ export interface SerializedError {
   name: string;
   message: string;
   stack?: string;
+  /** Worth retrying: see {@link isTransient}. */
+  transient?: boolean;
+}
+
+/** Error codes of passing trouble: a lost connection, a deadlock, a busy or restarting server. */
+const transientCodes = new Set([
+  'PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH',
+  'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'ER_QUERY_INTERRUPTED',
+]);
+
+/** Redis replies that mean "try again shortly". */
+const transientRedisReply = /^(LOADING|TRYAGAIN|CLUSTERDOWN|BUSY|MASTERDOWN)\b|Connection is closed/;
+
+/**
+ * Whether an error (or any error in its `cause` chain) is passing trouble that a retry of the same
+ * shard can fix. Shards are idempotent, so retrying one is safe.
+ */
+export function isTransient(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 10; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && transientCodes.has(e.code)) return true;
+    if (typeof e.message === 'string' && transientRedisReply.test(e.message)) return true;
+  }
+  return false;
 }
 
 const errorClasses: Record<string, new (message: string) => GoshiftError> = {
@@ -71,8 +94,8 @@ const errorClasses: Record<string, new (message: string) => GoshiftError> = {
 
 /** Turn any thrown value into a {@link SerializedError}. */
 export function serializeError(err: unknown): SerializedError {
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
-  return { name: 'Error', message: String(err) };
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack, transient: isTransient(err) };
+  return { name: 'Error', message: String(err), transient: false };
 }
 
 /** Rebuild the goshift error class a worker threw (unknown names become `GoshiftError`). */

@@ -60,6 +60,11 @@ export const coreParamsSchema = {
   where: { doc: 'SQL filter applied to the source (mysql).', format: String, default: '' },
   pre_sql: { doc: 'Statements run on the target before the copy.', format: stringList('pre_sql'), default: [] as string[] },
   post_sql: { doc: 'Statements run on the target after a successful copy.', format: stringList('post_sql'), default: [] as string[] },
+  retries: {
+    doc: 'Times a shard is retried after a transient error (connection lost, deadlock, lock wait timeout, server restarting), with backoff. Default is 3.',
+    format: 'nat',
+    default: 3,
+  },
   direct_copy: {
     doc: 'Copy inside the store when source and target share a server (e.g. INSERT ... SELECT). Default is true.',
     format: Boolean,
@@ -82,6 +87,7 @@ export interface TaskParams {
   pre_sql: string[];
   post_sql: string[];
   direct_copy: boolean;
+  retries: number;
   [pluginKey: string]: unknown;
 }
 

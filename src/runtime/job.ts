@@ -141,6 +141,10 @@ async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState
       c.bytes += msg.bytes;
       live.set(msg.shardId, c);
     },
+    onShardRetry(shard, result, attempt) {
+      live.delete(shard.id);
+      opts.logger.warn(`task ${spec.task.id} shard ${shard.id}: ${result.error?.message}; retrying (attempt ${attempt + 1} of ${spec.params.retries + 1})`);
+    },
     async onShardDone(shard, result) {
       live.delete(shard.id);
       done.rowsRead += result.rowsRead;

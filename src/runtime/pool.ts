@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { BroadcastChannel } from 'node:worker_threads';
+import pRetry from 'p-retry';
 import { Piscina } from 'piscina';
 import type { Shard } from '../contract';
 import { workerFile } from '../paths';
@@ -14,6 +15,15 @@ export interface PoolEvents {
   onProgress(msg: ProgressMessage): void;
   /** A shard finished (successfully or with `result.error`). Awaited before the next shard starts. */
   onShardDone(shard: Shard, result: WorkerResult): Promise<void>;
+  /** A shard failed with a transient error and runs again (its partial progress is void). */
+  onShardRetry(shard: Shard, result: WorkerResult, attempt: number): void;
+}
+
+/** Thrown inside the retry loop to ask p-retry for another attempt. */
+class TransientShardFailure extends Error {
+  constructor(readonly result: WorkerResult) {
+    super(result.error?.message);
+  }
 }
 
 /**
@@ -73,8 +83,7 @@ export class ShardPool {
     const lane = async (): Promise<void> => {
       while (!this.stopping && next < shards.length) {
         const shard = shards[next++];
-        const result = (await this.pool.run({ ...base, shard } satisfies WorkerTask)) as WorkerResult;
-        this.usedThreads.add(result.threadId);
+        const result = await this.runWithRetries({ ...base, shard }, events);
         await events.onShardDone(shard, result);
         if (result.error && !firstFailure) {
           firstFailure = result;
@@ -84,6 +93,28 @@ export class ShardPool {
     };
     await Promise.all(Array.from({ length: Math.min(this.inFlight, shards.length) }, lane));
     return firstFailure;
+  }
+
+  /** Run one shard; a transient failure runs it again (backoff 0.5 s, 1 s, 2 s, ...) up to `params.retries` times. */
+  private async runWithRetries(task: WorkerTask, events: PoolEvents): Promise<WorkerResult> {
+    try {
+      return await pRetry(async () => {
+        const result = (await this.pool.run(task)) as WorkerResult;
+        this.usedThreads.add(result.threadId);
+        if (result.error?.transient && !this.stopping) throw new TransientShardFailure(result);
+        return result;
+      }, {
+        retries: task.params.retries,
+        minTimeout: 500,
+        factor: 2,
+        onFailedAttempt: (err) => {
+          if (err instanceof TransientShardFailure && err.retriesLeft > 0) events.onShardRetry(task.shard, err.result, err.attemptNumber);
+        },
+      });
+    } catch (err) {
+      if (err instanceof TransientShardFailure) return err.result;
+      throw err;
+    }
   }
 
   /** Stop handing out shards and tell in-flight shards to stop after their current batch. */

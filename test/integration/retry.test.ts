@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { GoshiftTestEnv, repoRoot } from '../support/goshift-env';
+
+describe('transient errors', () => {
+  let env: GoshiftTestEnv;
+  beforeEach(async () => {
+    env = await new GoshiftTestEnv().setup();
+  });
+  afterEach(async () => {
+    await env.cleanup();
+  });
+
+  test('a shard whose connections are killed mid-run is retried, and the copy completes exactly', async () => {
+    await env.sql('CREATE TABLE big (id int PRIMARY KEY, pad varchar(100))');
+    await env.sql("INSERT INTO big SELECT seq, REPEAT('x', 100) FROM seq_1_to_40000");
+    await env.sql('CREATE TABLE big2 LIKE big');
+    const id = await env.addTask({ from_table: 'big', to_table: 'big2', params: { worker_num: 2, read_batch: 100, write_batch: 10, direct_copy: false } });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'goshift'), '-c', env.configDir, '-e', 'test', '-id', String(id)], { cwd: env.configDir });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+
+    const [[{ me }]] = (await env.admin.query('SELECT CONNECTION_ID() AS me')) as unknown as [{ me: number }[]];
+    let killed = 0;
+    for (let i = 0; i < 400 && killed === 0; i++) {
+      const [done] = await env.admin.query(`SELECT COUNT(*) AS n FROM \`${env.metaDb}\`.goshift_shard_checkpoint WHERE task_id = ?`, [id]);
+      if (Number((done as { n: string }[])[0].n) >= 5) {
+        const [conns] = await env.admin.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> ?', [env.dataDb, me]);
+        for (const { id: conn } of conns as { id: number }[]) {
+          await env.admin.query(`KILL CONNECTION ${Number(conn)}`).catch(() => undefined);
+          killed++;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const code = await exited;
+
+    expect(killed).toBeGreaterThan(0);
+    expect(stderr).toMatch(/retrying \(attempt 2 of 4\)/);
+    expect(code).toBe(0);
+    const [{ n }] = await env.sql<{ n: string }[]>('SELECT COUNT(*) AS n FROM big2');
+    expect(n).toBe('40000');
+    const sums = await env.sql<{ Checksum: string }[]>('CHECKSUM TABLE big, big2');
+    expect(sums[1].Checksum).toBe(sums[0].Checksum);
+    expect(await env.lastRun(id)).toMatchObject({ status: 'success', shards_done: 400 });
+  });
+});
