@@ -5,7 +5,7 @@ import { ReadError, TaskError } from '../../src/errors';
 import { sourceKeyColumns } from '../../src/params';
 import type { MysqlConnection } from './config';
 import { openPool, withPool } from './connection';
-import { detectKey, tableColumns } from './schema-info';
+import { detectKey, estimateRows, isIntegerColumn, tableColumns } from './schema-info';
 import { MysqlShardSpec, planKeyRanges } from './split';
 import { literal, qualifiedTable, quoteIdent, tupleCompare } from './sql';
 
@@ -155,7 +155,9 @@ export const mysqlReader: ReaderFactory = {
     return withPool(ctx, 'from', async (pool) => {
       const shape = await sourceShape(pool, ctx);
       const shardRows = Number(ctx.params.shard_rows) || ctx.params.read_batch;
-      return planKeyRanges(pool, shape.table, shape.keyQuoted, shape.key, shardRows, ctx.signal);
+      const integerKey = shape.key.length === 1 && (await isIntegerColumn(pool, ctx.task.from_db, ctx.task.from_table, shape.key[0]));
+      const estimatedRows = integerKey ? await estimateRows(pool, ctx.task.from_db, ctx.task.from_table) : 0;
+      return planKeyRanges(pool, shape.table, shape.keyQuoted, shape.key, shardRows, ctx.signal, { integerKey, estimatedRows });
     });
   },
 

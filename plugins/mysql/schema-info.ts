@@ -39,3 +39,12 @@ export async function estimateRows(pool: Pool, schema: string, table: string): P
   const [rows] = await pool.query('SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [schema, table]);
   return Number((rows as { n: string | number | null }[])[0]?.n ?? 0);
 }
+
+/** Whether a column holds integers (tinyint ... bigint, signed or not). */
+export async function isIntegerColumn(pool: Pool, schema: string, table: string, column: string): Promise<boolean> {
+  const [rows] = await pool.query(
+    'SELECT DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?',
+    [schema, table, column],
+  );
+  return ['tinyint', 'smallint', 'mediumint', 'int', 'bigint'].includes(String((rows as { t: string }[])[0]?.t).toLowerCase());
+}

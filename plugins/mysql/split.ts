@@ -11,10 +11,10 @@ export interface MysqlShardSpec {
 }
 
 /**
- * Split a table into key ranges of about `shardRows` rows by walking the key's index: each
- * boundary is the key `shardRows` rows after the previous one. Gaps in ids cost nothing (every
- * shard holds rows), and string or composite keys work the same way. An empty table gives `[]`;
- * a table without a key gives one shard read in a single ordered pass.
+ * Split a table into key ranges of about `shardRows` rows. A dense single integer key is cut by
+ * arithmetic; any other key by walking its index (each boundary is the key `shardRows` rows after
+ * the previous one), so gaps in ids never make empty shards and string or composite keys work the
+ * same way. An empty table gives `[]`; a table without a key gives one shard read in one pass.
  *
  * @param table already-quoted `schema`.`table`
  * @param key already-quoted key columns (raw names in `keyNames`)
@@ -26,10 +26,38 @@ export async function planKeyRanges(
   keyNames: string[],
   shardRows: number,
   signal: AbortSignal,
+  opts: { integerKey: boolean; estimatedRows: number } = { integerKey: false, estimatedRows: 0 },
 ): Promise<Shard[]> {
   const [first] = await pool.query({ sql: `SELECT 1 FROM ${table} LIMIT 1`, rowsAsArray: true });
   if ((first as unknown[]).length === 0) return [];
   if (key.length === 0) return [{ id: 'all', label: 'whole table (no usable key)', spec: { key: [], lower: null, upper: null } }];
+  const bounds = (opts.integerKey && (await denseIntegerBounds(pool, table, key[0], shardRows, opts.estimatedRows))) || (await walkIndexBounds(pool, table, key, shardRows, signal));
+  const shards: Shard[] = [];
+  for (let i = 0; i <= bounds.length; i++) {
+    const spec: MysqlShardSpec = { key: keyNames, lower: i === 0 ? null : bounds[i - 1], upper: i === bounds.length ? null : bounds[i] };
+    shards.push({ id: `r${i}`, label: describeRange(keyNames, spec), estimatedRows: shardRows, spec });
+  }
+  return shards;
+}
+
+/**
+ * A single integer key whose ids are dense (max - min + 1 at most twice the estimated row count):
+ * boundaries every `shardRows` ids, found with one MIN/MAX query instead of one index walk step per
+ * shard (a 100M-row table plans in milliseconds). Sparse keys return undefined and are walked.
+ */
+async function denseIntegerBounds(pool: Pool, table: string, key: string, shardRows: number, estimatedRows: number): Promise<KeyValue[][] | undefined> {
+  if (estimatedRows <= 0) return undefined;
+  const [rows] = await pool.query({ sql: `SELECT MIN(${key}), MAX(${key}) FROM ${table}`, rowsAsArray: true });
+  const [min, max] = (rows as unknown[][])[0].map((v) => BigInt(String(v)));
+  const span = max - min + 1n;
+  if (span > 2n * BigInt(estimatedRows)) return undefined;
+  const bounds: KeyValue[][] = [];
+  for (let b = min + BigInt(shardRows); b <= max; b += BigInt(shardRows)) bounds.push([b.toString()]);
+  return bounds;
+}
+
+/** Boundaries every `shardRows` rows, found by walking the key's index (gaps and any key type). */
+async function walkIndexBounds(pool: Pool, table: string, key: string[], shardRows: number, signal: AbortSignal): Promise<KeyValue[][]> {
   const cols = key.join(', ');
   const bounds: KeyValue[][] = [];
   let lower: KeyValue[] | null = null;
@@ -43,12 +71,7 @@ export async function planKeyRanges(
     bounds.push(bound);
     lower = bound;
   }
-  const shards: Shard[] = [];
-  for (let i = 0; i <= bounds.length; i++) {
-    const spec: MysqlShardSpec = { key: keyNames, lower: i === 0 ? null : bounds[i - 1], upper: i === bounds.length ? null : bounds[i] };
-    shards.push({ id: `r${i}`, label: describeRange(keyNames, spec), estimatedRows: shardRows, spec });
-  }
-  return shards;
+  return bounds;
 }
 
 function describeRange(keyNames: string[], spec: MysqlShardSpec): string {
