@@ -71,6 +71,7 @@ export interface SerializedError {
 const transientCodes = new Set([
   'PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH',
   'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'ER_QUERY_INTERRUPTED',
+  'ER_CONNECTION_KILLED',
 ]);
 
 /** Redis replies that mean "try again shortly". */
