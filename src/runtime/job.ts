@@ -118,6 +118,8 @@ async function useDirectCopy(spec: JobSpec, parts: RunParts): Promise<boolean> {
 
 async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState: Record<string, unknown>, counters: RunCounters, opts: RunJobOptions, runs: RunStore, pool: ShardPool, direct: boolean): Promise<void> {
   const live = new Map<string, { rowsRead: number; rowsWritten: number; rowsFailed: number; bytes: number }>();
+  // Progress messages may arrive after their shard's result: those are already counted.
+  const finished = new Set<string>();
   const done = { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0 };
   const refresh = (): RunCounters => {
     const sum = { ...done };
@@ -133,7 +135,7 @@ async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState
   const progress = new ProgressReporter(opts.logger, refresh, estimated, opts.tty);
   const events: PoolEvents = {
     onProgress(msg) {
-      if (msg.runId !== runId) return;
+      if (msg.runId !== runId || finished.has(msg.shardId)) return;
       const c = live.get(msg.shardId) ?? { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0 };
       c.rowsRead += msg.rowsRead;
       c.rowsWritten += msg.rowsWritten;
@@ -146,6 +148,7 @@ async function runShards(spec: JobSpec, runId: number, shards: Shard[], runState
       opts.logger.warn(`task ${spec.task.id} shard ${shard.id}: ${result.error?.message}; retrying (attempt ${attempt + 1} of ${spec.params.retries + 1})`);
     },
     async onShardDone(shard, result) {
+      finished.add(shard.id);
       live.delete(shard.id);
       done.rowsRead += result.rowsRead;
       done.rowsWritten += result.rowsWritten;

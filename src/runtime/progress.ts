@@ -33,11 +33,11 @@ export class ProgressReporter {
     if (this.tty) {
       this.bar = new cliProgress.SingleBar({
         stream: process.stderr,
-        format: ' {bar} {percentage}% | {value}/{total} rows | {rate} rows/s | shards {shards} | ETA {eta_formatted}',
+        format: ' {bar} {percentage}% | {value}/{total} rows | {rate} rows/s | shards {shards} | ETA {remaining}',
         hideCursor: true,
         etaBuffer: 50,
       }, cliProgress.Presets.shades_classic);
-      this.bar.start(Math.max(this.estimatedRows, 1), 0, { rate: 0, shards: '0/0' });
+      this.bar.start(Math.max(this.estimatedRows, 1), 0, { rate: 0, shards: '0/0', remaining: '-' });
       this.timer = setInterval(() => this.render(), 200);
     } else {
       this.timer = setInterval(() => this.logLine(), this.intervalMs);
@@ -64,8 +64,10 @@ export class ProgressReporter {
   private render(): void {
     const c = this.counters();
     const total = Math.max(this.estimatedRows, c.rowsRead, 1);
+    const rate = this.rate(c.rowsRead);
+    const remaining = rate > 0 ? formatDuration((total - c.rowsRead) / rate) : '-';
     this.bar?.setTotal(total);
-    this.bar?.update(c.rowsRead, { rate: this.rate(c.rowsRead), shards: `${c.shardsDone}/${c.shardsTotal}` });
+    this.bar?.update(c.rowsRead, { rate, shards: `${c.shardsDone}/${c.shardsTotal}`, remaining });
   }
 
   private logLine(): void {
@@ -87,6 +89,11 @@ export function formatSummary(s: RunSummary): string {
     `  rows     read ${s.rowsRead}, written ${s.rowsWritten}, failed ${s.rowsFailed}`,
     `  speed    ${Math.round(s.rowsRead / seconds)} rows/s, ${formatBytes(s.bytes / seconds)}/s`,
   ].join('\n');
+}
+
+function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
 }
 
 function formatBytes(n: number): string {
