@@ -3,6 +3,7 @@
  * `src/registry.ts` without a fixture here fails the suite on purpose.
  */
 import type { PluginContext } from '../../src/contract';
+import { GoshiftError } from '../../src/errors';
 import { coreParamsSchema } from '../../src/params';
 import { validateWithSchema } from '../../src/config/schema';
 import { allPlugins, knownTypes } from '../../src/registry';
@@ -79,6 +80,45 @@ describe.each(allPlugins().map((p) => [p.type, p] as const))('plugin %s', (type,
       await session.close();
       await session.close();
       expect(n).toBe(0);
+    } finally {
+      await seeded.cleanup();
+    }
+  });
+
+  const withFixture = fixture ? test : test.skip;
+
+  withFixture('an unreachable server fails with one line naming host:port', async () => {
+    const seeded = await fixture.seed(plugin, 1);
+    try {
+      const side = plugin.reader ? seeded.source : seeded.target;
+      const ctx = pluginContext(plugin, {
+        connection: { ...side.connection, host: '127.0.0.1', port: 1 },
+        params: seeded.params ?? {},
+        task: { from_db: side.db, to_db: side.db, from_table: side.table, to_table: side.table },
+      });
+      const err = await (plugin.reader ? plugin.reader.plan(ctx) : plugin.writer!.open(ctx)).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(GoshiftError);
+      expect((err as Error).message).toMatch(/127\.0\.0\.1:1\b/);
+      expect((err as Error).message).not.toContain('\n');
+    } finally {
+      await seeded.cleanup();
+    }
+  });
+
+  const writerOnly = fixture && plugin.writer ? test : test.skip;
+  writerOnly('a writer session closes idempotently and refuses writes after close', async () => {
+    const seeded = await fixture.seed(plugin, 0);
+    try {
+      const ctx = pluginContext(plugin, {
+        connection: seeded.target.connection,
+        params: seeded.params ?? {},
+        task: { from_db: seeded.source.db, to_db: seeded.target.db, from_table: seeded.source.table, to_table: seeded.target.table },
+      });
+      const session = await plugin.writer!.open(ctx);
+      await session.flush();
+      await session.close();
+      await session.close();
+      await expect(session.write({ records: [{ key: 'k', type: 'string', value: 'v', ttl_ms: -1, id: 1 }], bytes: 1 })).rejects.toThrow(/closed/);
     } finally {
       await seeded.cleanup();
     }
