@@ -49,12 +49,6 @@ export class CancelledError extends GoshiftError {
   override readonly exitCode = 130;
 }
 
-/** Message of any thrown value, following `cause` for context the user needs. */
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
-
 /**
  * Plain, structured-clone safe form of an error, so a worker thread can hand it to the main thread
  * and the main thread can rebuild the same class.
