@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { UsageError } from './errors';
 import { knownTypes } from './registry';
+import { runModes } from './runtime/job-spec';
 
 /** Subcommands, and the names goshift's `-cmd` may use for them. */
 const commandAliases: Record<string, CommandName> = {
@@ -80,7 +81,7 @@ export function buildParser(argv: string[]) {
     .option('env', { alias: 'e', type: 'string', default: 'local', describe: 'environment: reads <config-dir>/<env>.json' })
     .option('id', { type: 'number', describe: 'task id (row of task_def_sync_manager); goshift form -id 5' })
     .option('config-dir', { alias: 'c', type: 'string', describe: 'config directory (default ./etc, then the packaged etc/)' })
-    .option('mode', { type: 'string', default: 'init', choices: ['init', 'incr'], describe: 'init: full copy; incr: only rows changed since the last successful run (params.diff_column)' })
+    .option('mode', { type: 'string', default: 'init', choices: [...runModes], describe: 'init: full copy; incr: only rows changed since the last successful run (params.diff_column)' })
     .option('cmd', { type: 'string', describe: 'goshift form of the subcommand: sync|run, plan, tasks, init-db' })
     .option('UsedEnv', { alias: 'used-env', type: 'boolean', default: true, describe: 'treat a config value that names a set environment variable as that variable (goshift); -UsedEnv=false to turn off' })
     .option('force', { type: 'boolean', default: false, describe: 'run a task even when it is offline (online_status=0)' })
