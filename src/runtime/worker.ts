@@ -11,13 +11,14 @@ import { createLogger } from '../logger';
 import { getPlugin, resolvePlugin } from '../registry';
 import { readerContext, writerContext, RunParts } from './context';
 import { channelName, ChannelMessage, WorkerResult, WorkerTask } from './messages';
+import { LazySession } from './lazy-session';
 import { runShard } from './shard-runner';
 
 interface RunSessions {
   /** Reader and writer sessions, or one direct-copy session when the run copies inside the store. */
-  reader?: Promise<ReaderSession>;
-  writer?: Promise<WriterSession>;
-  direct?: Promise<DirectCopySession>;
+  reader?: LazySession<ReaderSession>;
+  writer?: LazySession<WriterSession>;
+  direct?: LazySession<DirectCopySession>;
   channel: BroadcastChannel;
   abort: AbortController;
 }
@@ -34,14 +35,13 @@ function sessionsFor(t: WorkerTask): RunSessions {
   const logger = createLogger(t.log, { task: t.task.id, run: t.runId, thread: threadId });
   const parts: RunParts = { ...t, source: t.source, target: t.target, logger, signal: abort.signal };
   const readerPlugin = resolvePlugin(t.task.from_db_type, 'reader', `task ${t.task.id} from_db_type`);
+  const writerPlugin = resolvePlugin(t.task.to_db_type, 'writer', `task ${t.task.id} to_db_type`);
   const opened: Pick<RunSessions, 'reader' | 'writer' | 'direct'> = t.direct
-    ? { direct: readerPlugin.direct!.open(readerContext(parts), writerContext(parts)) }
+    ? { direct: new LazySession(() => readerPlugin.direct!.open(readerContext(parts), writerContext(parts))) }
     : {
-      reader: readerPlugin.reader!.open(readerContext(parts)),
-      writer: resolvePlugin(t.task.to_db_type, 'writer', `task ${t.task.id} to_db_type`).writer!.open(writerContext(parts)),
+      reader: new LazySession(() => readerPlugin.reader!.open(readerContext(parts))),
+      writer: new LazySession(() => writerPlugin.writer!.open(writerContext(parts))),
     };
-  // Keep a rejected open from being reported as unhandled before a shard awaits it.
-  for (const p of Object.values(opened)) (p as Promise<unknown>).catch(() => undefined);
   const channel = new BroadcastChannel(channelName(t.runId));
   channel.unref();
   const sessions: RunSessions = { ...opened, channel, abort };
@@ -61,7 +61,7 @@ async function closeRun(runId: number, logger: { warn(msg: string): unknown }): 
   for (const session of [s.reader, s.writer, s.direct]) {
     if (!session) continue;
     try {
-      await (await session).close();
+      await session.close();
     } catch (err) {
       logger.warn(`closing a session failed: ${(err as Error).message}`);
     }
@@ -76,12 +76,12 @@ export default async function runShardTask(t: WorkerTask): Promise<WorkerResult>
   try {
     const s = sessionsFor(t);
     if (s.direct) {
-      const totals = await (await s.direct).copy(t.shard, { signal: s.abort.signal });
+      const totals = await (await s.direct.get()).copy(t.shard, { signal: s.abort.signal });
       const delta = { ...totals, rowsFailed: 0 };
       s.channel.postMessage({ type: 'progress', runId: t.runId, shardId: t.shard.id, ...delta } satisfies ChannelMessage);
       return { ...result, ...delta };
     }
-    const [reader, writer] = await Promise.all([s.reader!, s.writer!]);
+    const [reader, writer] = await Promise.all([s.reader!.get(), s.writer!.get()]);
     const totals = await runShard(
       reader,
       writer,
