@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { GoshiftTestEnv, repoRoot } from '../support/goshift-env';
+import { GoshiftTestEnv } from '../support/goshift-env';
 
 describe('an interrupted run', () => {
   let env: GoshiftTestEnv;
@@ -18,23 +16,16 @@ describe('an interrupted run', () => {
     await env.sql('CREATE TABLE big2 LIKE big');
     const id = await env.addTask({ from_table: 'big', to_table: 'big2', params: { worker_num: 1, read_batch: 100, write_batch: 10, direct_copy: signal === 'SIGTERM' } });
 
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'goshift'), '-c', env.configDir, '-e', 'test', '-id', String(id)], { cwd: env.configDir });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    const { child, stderr, exited } = env.spawnRun(id);
 
     // Wait until a few shards are done, then interrupt.
-    for (let i = 0; i < 200; i++) {
-      const rows = await env.admin.query(`SELECT COUNT(*) AS n FROM \`${env.metaDb}\`.goshift_shard_checkpoint WHERE task_id = ?`, [id]);
-      if (Number((rows[0] as { n: string }[])[0].n) >= 3) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    for (let i = 0; i < 200 && (await env.checkpointCount(id)) < 3; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await env.taskStatus(id)).toBe('2');
     child.kill(signal);
     const code = await exited;
 
     expect(code).toBe(130);
-    expect(stderr).toMatch(/goshift: task \d+: cancelled after \d+\/600 shards/);
+    expect(stderr()).toMatch(/goshift: task \d+: cancelled after \d+\/600 shards/);
     const run = await env.lastRun(id);
     expect(run).toMatchObject({ status: 'cancelled' });
     expect(Number(run!.rows_written)).toBeLessThan(60000);

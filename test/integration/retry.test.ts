@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { GoshiftTestEnv, repoRoot } from '../support/goshift-env';
+import { GoshiftTestEnv } from '../support/goshift-env';
 
 describe('transient errors', () => {
   let env: GoshiftTestEnv;
@@ -16,10 +14,7 @@ describe('transient errors', () => {
     await env.sql("INSERT INTO big SELECT seq, REPEAT('x', 100) FROM seq_1_to_40000");
     await env.sql('CREATE TABLE big2 LIKE big');
     const id = await env.addTask({ from_table: 'big', to_table: 'big2', params: { worker_num: 2, read_batch: 100, write_batch: 10, direct_copy: false } });
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'goshift'), '-c', env.configDir, '-e', 'test', '-id', String(id)], { cwd: env.configDir });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    const { stderr, exited } = env.spawnRun(id);
 
     const [[{ me }]] = (await env.admin.query('SELECT CONNECTION_ID() AS me')) as unknown as [{ me: number }[]];
     // Kill every connection goshift has on the data schema, in rounds 100 ms apart, until a shard
@@ -27,9 +22,8 @@ describe('transient errors', () => {
     let killed = 0;
     let exitedEarly = false;
     void exited.then(() => (exitedEarly = true));
-    for (let i = 0; i < 600 && !exitedEarly && !/retrying/.test(stderr); i++) {
-      const [done] = await env.admin.query(`SELECT COUNT(*) AS n FROM \`${env.metaDb}\`.goshift_shard_checkpoint WHERE task_id = ?`, [id]);
-      if (Number((done as { n: string }[])[0].n) >= 5) {
+    for (let i = 0; i < 600 && !exitedEarly && !/retrying/.test(stderr()); i++) {
+      if ((await env.checkpointCount(id)) >= 5) {
         const [conns] = await env.admin.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> ?', [env.dataDb, me]);
         for (const { id: conn } of conns as { id: number }[]) {
           await env.admin.query(`KILL CONNECTION ${Number(conn)}`).catch(() => undefined);
@@ -42,7 +36,7 @@ describe('transient errors', () => {
     const code = await exited;
 
     expect(killed).toBeGreaterThan(0);
-    expect(stderr).toMatch(/retrying \(attempt 2 of 4\)/);
+    expect(stderr()).toMatch(/retrying \(attempt 2 of 4\)/);
     expect(code).toBe(0);
     const [{ n }] = await env.sql<{ n: string }[]>('SELECT COUNT(*) AS n FROM big2');
     expect(n).toBe('40000');

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -107,6 +107,21 @@ export class GoshiftTestEnv {
   /** Run a task by id with goshift's flags against this env's config. */
   run(id: number, more: string[] = []): Promise<CliResult> {
     return this.cli(['-c', this.configDir, '-e', 'test', '-id', String(id), ...more]);
+  }
+
+  /** Start a run in the background (to signal it or disturb it mid-run). */
+  spawnRun(id: number): { child: ChildProcess; stderr: () => string; exited: Promise<number> } {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'goshift'), '-c', this.configDir, '-e', 'test', '-id', String(id)], { cwd: this.configDir });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += String(d)));
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    return { child, stderr: () => stderr, exited };
+  }
+
+  /** Shards of a task recorded as finished, over all its runs. */
+  async checkpointCount(id: number): Promise<number> {
+    const [rows] = await this.admin.query(`SELECT COUNT(*) AS n FROM \`${this.metaDb}\`.goshift_shard_checkpoint WHERE task_id = ?`, [id]);
+    return Number((rows as { n: string }[])[0].n);
   }
 
   /** Current task_status of a task. */
