@@ -3,19 +3,25 @@ SHELL := /bin/bash
 ENV ?= local
 GOSHIFT := node bin/goshift
 MARIADB := mariadb -h127.0.0.1 -uroot
+# Redis db the demo's task 7 writes its 300k hashes to (entry to.redis.local_cache_demo).
+REDIS_DB ?= 1
+export GOSHIFT_DEMO_REDIS_DB := $(REDIS_DB)
 
-.PHONY: demo test test-unit services db build install bench clean
+.PHONY: demo test test-unit services services-stop db build install bench clean
 
-## demo: start services, build, load demo data and tasks, run task 5 (MySQL -> MySQL) and task 7 (MySQL -> Redis)
+## demo: start services, build, load demo data and tasks, run tasks 5 (MySQL -> MySQL), 7 (MySQL -> Redis db $(REDIS_DB)), 8 (Redis -> S3) and 9 (MySQL -> DynamoDB)
 demo: db
 	$(GOSHIFT) plan -e $(ENV) -id 5 | head -n 12
 	$(GOSHIFT) -e $(ENV) -id 5
 	$(GOSHIFT) -e $(ENV) -id 7
-	redis-cli -n 1 hgetall change:1
+	redis-cli -n $(REDIS_DB) hgetall change:1
+	node scripts/demo-bucket.js goshift-archive
+	$(GOSHIFT) -e $(ENV) -id 8
+	$(GOSHIFT) -e $(ENV) -id 9
 	$(GOSHIFT) tasks -e $(ENV)
 
-## test: start services, build, run every jest suite (unit + integration)
-test: services build
+## test: install npm packages, start services, build, run every jest suite (unit + integration)
+test: install services build
 	npx tsc -p tsconfig.test.json
 	npx jest --runInBand --forceExit $(JEST_ARGS)
 
@@ -23,9 +29,13 @@ test: services build
 test-unit: install
 	npx jest test/unit $(JEST_ARGS)
 
-## services: make sure MariaDB and Redis run locally (installs Debian packages when missing)
-services:
+## services: make sure MariaDB, Redis, s3rver and DynamoDB Local run locally (installs Debian packages when missing)
+services: install
 	bash scripts/services.sh
+
+## services-stop: stop the background s3rver and DynamoDB Local that `make services` started
+services-stop:
+	bash scripts/services.sh stop
 
 ## db: metadata tables, demo schema `blog` with 300k rows, demo task rows
 db: services build

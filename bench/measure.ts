@@ -6,7 +6,16 @@ export interface Measured {
   seconds: number;
   /** Peak RSS in MiB (VmHWM sampled every 50 ms), when measured. */
   peakMiB?: number;
+  /**
+   * CPU seconds (user + system, all threads) of the process, when memory is tracked: read from
+   * /proc/<pid>/stat at each sample, so up to one sample interval short. Steadier than wall time on
+   * a loaded machine.
+   */
+  cpuSeconds?: number;
 }
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
+const ticksPerSecond = 100;
 
 /**
  * Run a shell command, fail loudly on a non-zero exit, and report its wall time; with
@@ -18,10 +27,18 @@ export async function timeCommand(command: string, opts: { trackMemory?: boolean
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
   let peakKb = 0;
+  let cpuTicks = 0;
+  const trace: number[] = [];
   const sample = (): void => {
     try {
       const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (rss && process.env.BENCH_RSS_TRACE) trace.push(Math.round(Number(rss[1]) / 1024));
+      const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 of stat (utime, stime): indexes 11 and 12 after the command name.
+      cpuTicks = Math.max(cpuTicks, Number(fields[11]) + Number(fields[12]));
     } catch {
       // The process already exited.
     }
@@ -30,8 +47,10 @@ export async function timeCommand(command: string, opts: { trackMemory?: boolean
   const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
   if (timer) clearInterval(timer);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // BENCH_RSS_TRACE=1: RSS (MiB) at each tenth of the run, to see whether memory grows with the copy.
+  if (trace.length) process.stdout.write(`  RSS MiB by tenths of the run: ${Array.from({ length: 10 }, (_, i) => trace[Math.floor(((i + 1) * trace.length) / 10) - 1]).join(' ')}\n`);
   if (code !== 0) throw new Error(`benchmark command failed (exit ${code}): ${command}\n${stderr}`);
-  return { seconds, peakMiB: opts.trackMemory ? peakKb / 1024 : undefined };
+  return { seconds, peakMiB: opts.trackMemory ? peakKb / 1024 : undefined, cpuSeconds: opts.trackMemory ? cpuTicks / ticksPerSecond : undefined };
 }
 
 /** Print a results table with each peer's time relative to goshift's. */

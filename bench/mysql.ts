@@ -23,15 +23,21 @@ const defaultVariants: Record<string, unknown>[] = [
   { worker_num: 4, read_batch: 5000, write_batch: 5000 },
   { worker_num: 4, read_batch: 5000, write_batch: 5000, direct_copy: false },
   { worker_num: 4, read_batch: 5000, write_batch: 5000, write_mode: 'replace', direct_copy: false },
+  // The cost of resume positions: four big shards streamed with a position saved every second (the
+  // default), then only at each shard's end.
+  { worker_num: 4, read_batch: 5000, write_batch: 5000, direct_copy: false, shard_rows: 250000 },
+  { worker_num: 4, read_batch: 5000, write_batch: 5000, direct_copy: false, shard_rows: 250000, checkpoint_seconds: 86400 },
 ];
 
 function variantLabel(params: Record<string, unknown>): string {
   const mode = String(params.write_mode ?? 'upsert');
   if (params.direct_copy !== false) return `goshift ${mode}, same server (INSERT..SELECT)`;
-  return `goshift ${mode}, streamed${mode === 'upsert' || params.load_data === false ? '' : ' (LOAD DATA)'}`;
+  const checkpoints = params.shard_rows ? `, 4 shards, positions ${params.checkpoint_seconds === 86400 ? 'at shard end only' : 'every 1 s'}` : '';
+  return `goshift ${mode}, streamed${mode === 'upsert' || params.load_data === false ? '' : ' (LOAD DATA)'}${checkpoints}`;
 }
 
-const ddl = (db: string) => `CREATE TABLE \`${db}\`.orders (
+/** The benchmark table `orders` (~140-byte rows) in schema `db`. */
+export const ddl = (db: string) => `CREATE TABLE \`${db}\`.orders (
   id bigint unsigned NOT NULL PRIMARY KEY,
   customer_id bigint NOT NULL,
   status tinyint NOT NULL,
@@ -42,13 +48,29 @@ const ddl = (db: string) => `CREATE TABLE \`${db}\`.orders (
   updated_at datetime NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`;
 
+/** Make `db`.orders hold exactly `rows` generated rows (reloaded only when its count differs). */
+export async function loadOrders(admin: mysql.Connection, db: string, rows: number): Promise<void> {
+  const [have] = await admin.query(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders'`, [db]);
+  const existing = Number((have as { n: string }[])[0].n) ? Number(((await admin.query(`SELECT COUNT(*) AS n FROM ${db}.orders`))[0] as { n: string }[])[0].n) : -1;
+  if (existing !== rows) {
+    process.stdout.write(`loading ${rows} source rows into ${db}.orders ...\n`);
+    await admin.query(`DROP TABLE IF EXISTS ${db}.orders`);
+    await admin.query(ddl(db));
+    await admin.query(`INSERT INTO ${db}.orders SELECT seq, 1000000 + seq % 50000, seq % 5, (seq % 100000) / 100, ELT(1 + seq % 3, 'EUR', 'USD', 'CNY'),
+      CONCAT('order note ', LPAD(seq, 12, '0'), ' ', SUBSTRING(MD5(seq), 1, 20)),
+      TIMESTAMP('2024-01-01') + INTERVAL seq SECOND + INTERVAL seq % 1000000 MICROSECOND, TIMESTAMP('2024-06-01') + INTERVAL seq SECOND
+      FROM ${db}.seq_1_to_${rows}`);
+  }
+}
+
 async function resetTarget(admin: mysql.Connection, withTable: boolean): Promise<void> {
   await admin.query(`DROP DATABASE IF EXISTS ${DST}`);
   await admin.query(`CREATE DATABASE ${DST} DEFAULT CHARACTER SET utf8mb4`);
   if (withTable) await admin.query(ddl(DST));
 }
 
-async function checksum(admin: mysql.Connection, db: string): Promise<string> {
+/** CHECKSUM TABLE of `db`.orders (same on two servers of one version for the same rows). */
+export async function checksum(admin: mysql.Connection, db: string): Promise<string> {
   const [rows] = await admin.query(`CHECKSUM TABLE \`${db}\`.orders`);
   return String((rows as { Checksum: string }[])[0].Checksum);
 }
@@ -57,17 +79,7 @@ async function checksum(admin: mysql.Connection, db: string): Promise<string> {
 export async function runMysqlBench(rows: number, variants: Record<string, unknown>[] = process.env.BENCH_PARAMS ? [JSON.parse(process.env.BENCH_PARAMS)] : defaultVariants): Promise<void> {
   const admin = await mysql.createConnection({ host: '127.0.0.1', user: 'root', bigNumberStrings: true, supportBigNumbers: true });
   await admin.query(`CREATE DATABASE IF NOT EXISTS ${SRC} DEFAULT CHARACTER SET utf8mb4`);
-  const [have] = await admin.query(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders'`, [SRC]);
-  const existing = Number((have as { n: string }[])[0].n) ? Number(((await admin.query(`SELECT COUNT(*) AS n FROM ${SRC}.orders`))[0] as { n: string }[])[0].n) : -1;
-  if (existing !== rows) {
-    process.stdout.write(`loading ${rows} source rows into ${SRC}.orders ...\n`);
-    await admin.query(`DROP TABLE IF EXISTS ${SRC}.orders`);
-    await admin.query(ddl(SRC));
-    await admin.query(`INSERT INTO ${SRC}.orders SELECT seq, 1000000 + seq % 50000, seq % 5, (seq % 100000) / 100, ELT(1 + seq % 3, 'EUR', 'USD', 'CNY'),
-      CONCAT('order note ', LPAD(seq, 12, '0'), ' ', SUBSTRING(MD5(seq), 1, 20)),
-      TIMESTAMP('2024-01-01') + INTERVAL seq SECOND + INTERVAL seq % 1000000 MICROSECOND, TIMESTAMP('2024-06-01') + INTERVAL seq SECOND
-      FROM ${SRC}.seq_1_to_${rows}`);
-  }
+  await loadOrders(admin, SRC, rows);
   const expected = await checksum(admin, SRC);
   const results: { name: string; m: Measured }[] = [];
   const verify = async (name: string, m: Measured) => {

@@ -20,7 +20,7 @@ import { Measured, printTable, timeCommand } from './measure';
 const META = 'goshift_bench_rmeta';
 const VALUE_BYTES = 100;
 
-interface Server {
+export interface Server {
   port: number;
   proc: ChildProcess;
   dir: string;
@@ -37,7 +37,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startServer(): Promise<Server> {
+export async function startServer(): Promise<Server> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'goshift-bench-redis-'));
   const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
@@ -57,14 +57,14 @@ async function startServer(): Promise<Server> {
   }
 }
 
-async function stopServer(s: Server): Promise<void> {
+export async function stopServer(s: Server): Promise<void> {
   s.proc.kill('SIGTERM');
   await new Promise((r) => s.proc.once('exit', r));
   fs.rmSync(s.dir, { recursive: true, force: true });
 }
 
 /** Fill `n` keys `key:<i>` with ~100-byte values, 1000 per MSET. */
-async function fill(port: number, n: number): Promise<void> {
+export async function fill(port: number, n: number): Promise<void> {
   const c = new Redis({ port });
   const pad = 'v'.repeat(VALUE_BYTES);
   let pending: Promise<unknown>[] = [];
@@ -95,7 +95,7 @@ async function verify(srcPort: number, dstPort: number, n: number, name: string)
   dst.disconnect();
 }
 
-async function flush(port: number): Promise<void> {
+export async function flush(port: number): Promise<void> {
   const c = new Redis({ port });
   await c.flushall();
   c.disconnect();

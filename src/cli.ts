@@ -4,6 +4,7 @@
  */
 import { buildParser, normalizeArgv, parseCommandLine, ParsedCommand } from './cli-args';
 import { GoshiftError } from './errors';
+import { goshiftVersion } from './paths';
 
 async function dispatch(parsed: ParsedCommand): Promise<number> {
   switch (parsed.command) {
@@ -15,14 +16,27 @@ async function dispatch(parsed: ParsedCommand): Promise<number> {
       return (await import('./commands/tasks')).tasksCommand(parsed.options);
     case 'init-db':
       return (await import('./commands/init-db')).initDbCommand(parsed.options);
+    case 'task':
+      return (await import('./commands/task')).taskCommand(parsed.options);
+    case 'conn':
+      return (await import('./commands/conn')).connCommand(parsed.options);
+    case 'verify':
+      return (await import('./commands/verify')).verifyCommand(parsed.options);
+    case 'dirty':
+      return (await import('./commands/dirty')).dirtyCommand(parsed.options);
   }
 }
 
 /** Run the CLI with the given arguments; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    if (argv.some((a) => a === '--help' || a === '-h' || a === 'help')) {
-      buildParser(normalizeArgv(argv.filter((a) => a !== 'help'))).showHelp((s) => process.stdout.write(s + '\n'));
+    if (argv.includes('--version') || argv.includes('-version')) {
+      process.stdout.write(`goshift ${goshiftVersion()}\n`);
+      return 0;
+    }
+    // `help` only as the command (`goshift help`), so `task add --desc help` is a description.
+    if (argv.some((a) => a === '--help' || a === '-h') || argv[0] === 'help') {
+      buildParser(normalizeArgv(argv[0] === 'help' ? argv.slice(1) : argv)).showHelp((s) => process.stdout.write(s + '\n'));
       return 0;
     }
     return await dispatch(parseCommandLine(argv));

@@ -44,6 +44,42 @@ export class WriteError extends GoshiftError {
   override readonly exitCode = 7;
 }
 
+/**
+ * The target refused a batch because of its data (a value too long or out of range, NULL into
+ * NOT NULL, a bad value, a duplicate key under `write_mode: insert`, a warning that would change a
+ * value, an item over the store's size limit), and nothing of the batch was written. With
+ * `params.error_limit` the runtime splits such a batch until the culprits are found, writes the
+ * rest, and stores the culprits as dirty records (`goshift dirty`); without it the run fails as for
+ * any write error. Never used for connection or server trouble. Exit code 7.
+ */
+export class RejectedError extends WriteError {
+  /** Why the target refused the data, without goshift's prefix (the server's own words). */
+  readonly reason: string;
+  constructor(message: string, options?: { cause?: unknown; reason?: string }) {
+    super(message, options);
+    this.reason = options?.reason ?? message;
+  }
+}
+
+/** More dirty records than `params.error_limit` (records or percent) allows. Exit code 7. */
+export class DirtyLimitError extends WriteError {}
+
+/**
+ * A `--key` run finished, but some named keys were not copied (not in the source, or expired).
+ * The run itself succeeded: every key found was copied. Exit code 8.
+ */
+export class KeysNotCopiedError extends GoshiftError {
+  override readonly exitCode = 8;
+}
+
+/**
+ * `goshift verify` found the target different from the source (missing, extra or different keys),
+ * or `--repair` left some differences (extra rows kept without `--delete-extra`). Exit code 9.
+ */
+export class DifferencesFoundError extends GoshiftError {
+  override readonly exitCode = 9;
+}
+
 /** The run was interrupted (Ctrl-C, SIGTERM). Exit code 130. */
 export class CancelledError extends GoshiftError {
   override readonly exitCode = 130;
@@ -61,35 +97,32 @@ export interface SerializedError {
   transient?: boolean;
 }
 
-/** Error codes of passing trouble: a lost connection, a deadlock, a busy or restarting server. */
-const transientCodes = new Set([
-  'PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH',
-  'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'ER_QUERY_INTERRUPTED',
-  'ER_CONNECTION_KILLED',
-]);
-
-/** Redis replies that mean "try again shortly". */
-const transientRedisReply = /^(LOADING|TRYAGAIN|CLUSTERDOWN|BUSY|MASTERDOWN)\b|Connection is closed/;
+/** Node's codes of passing network trouble any store can meet. Plugins add their own (`Plugin.isTransient`). */
+const transientNetworkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 /**
- * Whether an error (or any error in its `cause` chain) is passing trouble that a retry of the same
- * shard can fix. Shards are idempotent, so retrying one is safe.
+ * Whether an error (or any error in its `cause` chain) is passing network trouble that a retry of
+ * the same shard from its last position can fix. Store-specific codes (a MySQL deadlock, a Redis
+ * LOADING reply) are each plugin's `isTransient`.
  */
 export function isTransient(err: unknown): boolean {
-  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 10; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && transientCodes.has(e.code)) return true;
-    if (typeof e.message === 'string' && transientRedisReply.test(e.message)) return true;
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 10; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && transientNetworkCodes.has(e.code)) return true;
   }
   return false;
 }
 
 const errorClasses: Record<string, new (message: string) => GoshiftError> = {
-  GoshiftError, UsageError, ConfigError, TaskError, PluginError, ReadError, WriteError, CancelledError,
+  GoshiftError, UsageError, ConfigError, TaskError, PluginError, ReadError, WriteError, DifferencesFoundError, CancelledError,
+  RejectedError, DirtyLimitError,
 };
 
-/** Turn any thrown value into a {@link SerializedError}. */
-export function serializeError(err: unknown): SerializedError {
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack, transient: isTransient(err) };
+/**
+ * Turn any thrown value into a {@link SerializedError}.
+ * @param transient the run's transient test (default: network trouble only, {@link isTransient})
+ */
+export function serializeError(err: unknown, transient: (err: unknown) => boolean = isTransient): SerializedError {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack, transient: transient(err) };
   return { name: 'Error', message: String(err), transient: false };
 }
 

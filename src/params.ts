@@ -1,14 +1,28 @@
 import { TaskError } from './errors';
 import { validateWithSchema } from './config/schema';
+import { jsonSyntaxError } from './config/json-error';
+import { checkParamsAsWritten, restoreMaps, setMapsAside } from './params-check';
 
-/** A convict format that accepts a positive integer (also as a numeric string) and names the key. */
-export function positiveInt(name: string): (value: unknown) => void {
+/**
+ * A convict format that accepts a positive integer (a JSON number), at most `max` when given, and
+ * names the key.
+ * @example positiveInt('worker_num', 256)(1000) // throws 'params.worker_num must be at most 256, got 1000'
+ */
+export function positiveInt(name: string, max = Infinity): (value: unknown) => void {
   return (value) => {
     if (!(typeof value === 'number' && Number.isInteger(value) && value > 0)) {
       throw new Error(`params.${name} must be a positive integer, got ${JSON.stringify(value)}`);
     }
+    if (value > max) throw new Error(`params.${name} must be at most ${max}, got ${value}`);
   };
 }
+
+/**
+ * Largest `worker_num`. Shards in flight share at most one thread per core, and each holds a
+ * connection on each side: more than this only queues on the servers (and a MySQL server also
+ * refuses a task that would take more than half of its max_connections, see the mysql plugin).
+ */
+export const maxWorkerNum = 256;
 
 /** A convict format for an optional list of strings. */
 export function stringList(name: string): (value: unknown) => void {
@@ -25,6 +39,13 @@ export function stringMap(name: string): (value: unknown) => void {
     if (!value || typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
       throw new Error(`params.${name} must be an object of strings, got ${JSON.stringify(value)}`);
     }
+  };
+}
+
+/** A convict format for a percent: a number from 0 to 100. */
+function percent(name: string): (value: unknown) => void {
+  return (value) => {
+    if (!(typeof value === 'number' && value >= 0 && value <= 100)) throw new Error(`params.${name} must be a number from 0 to 100, got ${JSON.stringify(value)}`);
   };
 }
 
@@ -51,24 +72,75 @@ export const coreParamsSchema = {
   split: {
     pk: { doc: "goshift's older form of pk.src: a list of key columns.", format: stringOrList('split.pk'), default: [] as string[] },
   },
-  worker_num: { doc: 'Shards in flight at once. Default is 4.', format: positiveInt('worker_num'), default: 4 },
+  worker_num: {
+    doc: `Shards in flight at once, 1..${maxWorkerNum}; each holds a connection on each side. Default is 4.`,
+    format: positiveInt('worker_num', maxWorkerNum),
+    default: 4,
+  },
   read_batch: { doc: 'Records per read. Default is 5000.', format: positiveInt('read_batch'), default: 5000 },
   write_batch: { doc: 'Records per write statement or pipeline. Default is 500.', format: positiveInt('write_batch'), default: 500 },
   write_mode: { doc: 'How the writer treats existing records; each writer lists its modes. Empty = its default.', format: String, default: '' },
   columns: { doc: 'Source columns to read (default: all).', format: stringList('columns'), default: [] as string[] },
   column_map: { doc: 'Source column -> target column renames.', format: stringMap('column_map'), default: {} as Record<string, string> },
   where: { doc: 'SQL filter applied to the source (mysql).', format: String, default: '' },
+  verify: {
+    doc: 'After each successful run (not a --key run), compare target and source as `goshift verify` does (any pair of stores); differences end the command with exit code 9. Default is false.',
+    format: Boolean,
+    default: false,
+  },
   pre_sql: { doc: 'Statements run on the target before the copy.', format: stringList('pre_sql'), default: [] as string[] },
   post_sql: { doc: 'Statements run on the target after a successful copy.', format: stringList('post_sql'), default: [] as string[] },
   retries: {
-    doc: 'Times a shard is retried after a transient error (connection lost, deadlock, lock wait timeout, server restarting), with backoff. Default is 3.',
+    doc: 'Most attempts a shard gets again after transient errors (connection lost, deadlock, server restarting); retry_max_seconds bounds them in time. Default is 100.',
     format: 'nat',
-    default: 3,
+    default: 100,
+  },
+  retry_max_seconds: {
+    doc: 'How long a shard keeps retrying after a transient error, with jittered backoff from 0.5 s up to 10 s, each time from its last saved position. Default is 60.',
+    format: 'nat',
+    default: 60,
+  },
+  checkpoint_seconds: {
+    doc: 'How often a shard flushes its writer and saves its resume position (write_mode insert: after every batch). Default is 1.',
+    format: 'nat',
+    default: 1,
+  },
+  max_rows_per_sec: {
+    doc: 'Rows per second the whole run may read, over every thread (one budget); 0 = no limit. A limit turns the same-server direct copy off. Default is 0.',
+    format: 'nat',
+    default: 0,
+  },
+  max_bytes_per_sec: {
+    doc: 'Bytes per second the whole run may read, over every thread (one budget); 0 = no limit. Default is 0.',
+    format: 'nat',
+    default: 0,
+  },
+  error_limit: {
+    records: {
+      doc: 'Dirty records the run may skip: records the target refuses for their data (a value too long or out of range, NULL into NOT NULL, a bad value, a duplicate under write_mode insert, a DynamoDB item over 400 KB). A refused batch is split until the culprits are found, the rest is written, and the culprits are stored in the metadata table goshift_dirty (list them with `goshift dirty -e <env> -id <n>`) and counted in rows_dirty and rows_failed; one more fails the run. Connection and server errors are never dirty. 0 with percent 0 = no dirty record allowed: a refused batch fails the run. Default is 0.',
+      format: 'nat',
+      default: 0,
+    },
+    percent: {
+      doc: 'Like records, as a percent of the records read (0.5 = one in 200), checked when the copy ends; 0 = no percent limit. Either limit exceeded fails the run. Default is 0.',
+      format: percent('error_limit.percent'),
+      default: 0,
+    },
+  },
+  propagate_deletes: {
+    doc: '-mode stream: delete (or expire) in the target what is deleted or expires in the source. false keeps such records in the target. Default is true.',
+    format: Boolean,
+    default: true,
   },
   direct_copy: {
     doc: 'Copy inside the store when source and target share a server (e.g. INSERT ... SELECT). Default is true.',
     format: Boolean,
     default: true,
+  },
+  create_target: {
+    doc: 'Create the target (table) before copying when it does not exist, from the source\'s description; plan shows the DDL. Default is false.',
+    format: Boolean,
+    default: false,
   },
 };
 
@@ -84,37 +156,50 @@ export interface TaskParams {
   columns: string[];
   column_map: Record<string, string>;
   where: string;
+  /** Verify after each successful run (`goshift verify`). Default is false. */
+  verify: boolean;
   pre_sql: string[];
   post_sql: string[];
   direct_copy: boolean;
+  propagate_deletes: boolean;
+  create_target: boolean;
   retries: number;
+  retry_max_seconds: number;
+  checkpoint_seconds: number;
+  max_rows_per_sec: number;
+  max_bytes_per_sec: number;
+  /** Dirty records the run may skip (see `error_limit` in {@link coreParamsSchema}). Default: none. */
+  error_limit: { records: number; percent: number };
   [pluginKey: string]: unknown;
 }
 
 /**
  * Parse and validate the params column of a task row against the core keys plus the plugins' keys.
+ * @param taskId the task's id, or how messages name it (`task add`)
  * @throws TaskError naming the task, the key and what was expected
  * @example parseParams('{"pk":{"src":"id","dest":"id"},"worker_num":20}', 5)
  */
-export function parseParams(raw: string | null, taskId: number, pluginSchemas: Record<string, unknown>[] = []): TaskParams {
+export function parseParams(raw: string | null, taskId: number | string, pluginSchemas: Record<string, unknown>[] = []): TaskParams {
+  const label = typeof taskId === 'number' ? `task ${taskId}` : taskId;
   let value: unknown = {};
   if (raw !== null && raw.trim() !== '') {
     try {
       value = JSON.parse(raw);
     } catch (err) {
-      throw new TaskError(`task ${taskId}: params is not valid JSON (${(err as Error).message})`, { cause: err });
+      throw new TaskError(`${label}: params is not valid JSON (${jsonPosition(raw) ?? (err as Error).message})`, { cause: err });
     }
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TaskError(`task ${taskId}: params must be a JSON object, got ${JSON.stringify(value)}`);
+    throw new TaskError(`${label}: params must be a JSON object, got ${JSON.stringify(value)}`);
   }
   const schema = Object.assign({}, ...pluginSchemas, coreParamsSchema) as Record<string, unknown>;
   let params: TaskParams;
   try {
-    checkRawFormats(schema, value as Record<string, unknown>);
-    params = validateWithSchema<TaskParams>(schema, value);
+    checkParamsAsWritten(schema, value as Record<string, unknown>);
+    const { forConvict, maps } = setMapsAside(schema, value as Record<string, unknown>);
+    params = restoreMaps(validateWithSchema<TaskParams>(schema, forConvict), maps);
   } catch (err) {
-    throw new TaskError(`task ${taskId}: ${convictMessage((err as Error).message)}`, { cause: err });
+    throw new TaskError(`${label}: ${convictMessage((err as Error).message)}`, { cause: err });
   }
   return params;
 }
@@ -124,19 +209,6 @@ export function sourceKeyColumns(params: TaskParams): string[] {
   if (params.pk.src) return params.pk.src.split(',').map((s) => s.trim()).filter(Boolean);
   const older = params.split.pk;
   return (typeof older === 'string' ? older.split(',') : older).map((s) => s.trim()).filter(Boolean);
-}
-
-/**
- * Run the schema's own format checks on the values exactly as written in the JSON, before convict
- * coerces them (convict turns `"abc"` for a numeric key into null, hiding what the user wrote).
- */
-function checkRawFormats(schema: Record<string, unknown>, value: Record<string, unknown>): void {
-  for (const [key, raw] of Object.entries(value)) {
-    const entry = schema[key] as Record<string, unknown> | undefined;
-    if (!entry || raw === undefined) continue;
-    if (typeof entry.format === 'function') (entry.format as (v: unknown) => void)(raw);
-    else if (!('format' in entry) && raw && typeof raw === 'object' && !Array.isArray(raw)) checkRawFormats(entry, raw as Record<string, unknown>);
-  }
 }
 
 /** Turn convict's multi-line report into one line that names `params.<key>`. */
@@ -154,4 +226,18 @@ function convictMessage(text: string): string {
       return generic ? `params.${generic[1]}: ${generic[2]}` : line;
     })
     .join('; ');
+}
+
+/** Where a params text stops being JSON (`line 1 column 17: ...`), without quoting the text. */
+function jsonPosition(raw: string): string | undefined {
+  const e = jsonSyntaxError(raw);
+  return e && `line ${e.line} column ${e.column}: ${e.reason}`;
+}
+
+/** The target name of a source column: `column_map`, else `pk.dest` for `pk.src`, else the same name. */
+export function mappedColumn(params: TaskParams, source: string): string {
+  const { column_map: map, pk } = params;
+  if (map[source]) return map[source];
+  if (pk.src && pk.dest && source === pk.src) return pk.dest;
+  return source;
 }

@@ -22,3 +22,8 @@ export const packagedConfigDir = path.join(packageRoot, 'etc');
 
 /** Compiled worker entry used by the piscina pool (always the built file: threads run JavaScript). */
 export const workerFile = path.join(packageRoot, 'dist', 'src', 'runtime', 'worker.js');
+
+/** goshift's version, from its package.json. */
+export function goshiftVersion(): string {
+  return String((JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown');
+}

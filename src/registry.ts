@@ -1,4 +1,5 @@
 import type { Plugin } from './contract';
+import { didYouMean } from './did-you-mean';
 import { PluginError } from './errors';
 
 /**
@@ -6,12 +7,41 @@ import { PluginError } from './errors';
  * Plugins load on first use, so a MySQL task never pays for loading the Redis client (each worker
  * thread loads its own copy). The conformance suite in `test/` runs against every plugin listed.
  */
-const loaders: Record<string, () => Plugin> = {
+const builtIn: Record<string, () => Plugin> = {
   mysql: () => require('../plugins/mysql').default,
   redis: () => require('../plugins/redis').default,
+  file: () => require('../plugins/file').default,
+  dynamodb: () => require('../plugins/dynamodb').default,
+  s3: () => require('../plugins/s3').default,
 };
 
+/** Built-in plugins plus those registered from the config's `plugins` section. */
+const loaders: Record<string, () => Plugin> = { ...builtIn };
+
 const loaded = new Map<string, Plugin>();
+
+/**
+ * Register a plugin that lives outside goshift (config `plugins: { "<type>": "<module path>" }`):
+ * the module default-exports a {@link Plugin} whose `type` is `<type>`. Registering the same type
+ * and path again is a no-op; a built-in type cannot be replaced.
+ * @throws PluginError when the type is built in or the module does not export a plugin of that type
+ */
+export function registerPluginModule(type: string, modulePath: string): void {
+  const key = type.trim().toLowerCase();
+  if (Object.hasOwn(builtIn, key)) throw new PluginError(`plugins.${type}: "${key}" is a built-in store type and cannot be replaced`);
+  loaders[key] = () => {
+    let mod: { default?: Plugin } & Partial<Plugin>;
+    try {
+      mod = require(modulePath) as typeof mod;
+    } catch (err) {
+      throw new PluginError(`plugins.${type}: cannot load ${modulePath}: ${(err as Error).message}`, { cause: err });
+    }
+    const plugin = (mod.default ?? mod) as Plugin;
+    if (!plugin || plugin.type !== key) throw new PluginError(`plugins.${type}: ${modulePath} does not default-export a plugin of type "${key}"`);
+    return plugin;
+  };
+  loaded.delete(key);
+}
 
 /** Names of the registered store types, for messages. */
 export function knownTypes(): string[] {
@@ -30,9 +60,9 @@ export function getPlugin(type: string): Plugin | undefined {
   return plugin;
 }
 
-/** Every registered plugin (loads them all; for the conformance suite and tooling). */
+/** Every built-in plugin (loads them all; for the conformance suite and tooling). */
 export function allPlugins(): Plugin[] {
-  return knownTypes().map((type) => getPlugin(type)!);
+  return Object.keys(builtIn).sort().map((type) => getPlugin(type)!);
 }
 
 /**
@@ -41,7 +71,7 @@ export function allPlugins(): Plugin[] {
  */
 export function resolvePlugin(type: string, role: 'reader' | 'writer', where: string): Plugin {
   const plugin = getPlugin(type);
-  if (!plugin) throw new PluginError(`unknown store type "${type}" in ${where} (known: ${knownTypes().join(', ')})`);
+  if (!plugin) throw new PluginError(`unknown store type "${type}" in ${where}${didYouMean(type, knownTypes())} (known: ${knownTypes().join(', ')})`);
   if (!plugin[role]) throw new PluginError(`store type "${type}" in ${where} has no ${role}`);
   return plugin;
 }

@@ -4,7 +4,12 @@ import type { PluginContext } from '../../src/contract';
 import { ReadError, WriteError } from '../../src/errors';
 import type { MysqlConnection } from './config';
 
-/** Session settings both sides use so values cross unchanged: UTC for TIMESTAMP, no auto-id on 0. */
+/**
+ * Session settings both sides use so values cross unchanged: UTC for TIMESTAMP, no auto-id on 0,
+ * strict, and a pinned sql_mode without NO_BACKSLASH_ESCAPES / ANSI_QUOTES: goshift's literals use
+ * backslash escapes and its names backticks, so they must mean the same whatever the server's
+ * global mode is.
+ */
 const sessionSql = [
   "SET SESSION time_zone = '+00:00'",
   "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'",
@@ -49,8 +54,14 @@ export async function openPool(conn: MysqlConnection, ctx: PluginContext, side: 
     queryFormat: (sql: string, values?: unknown) => (Array.isArray(values) && values.length > 0 ? format(sql, values) : sql),
   });
   const extra = side === 'to' ? writerSql : [];
+  // mysql2 queues commands per connection, so these run before any statement of goshift's; a
+  // connection that refuses one is destroyed rather than used with the server's own settings.
   pool.pool.on('connection', (c) => {
-    for (const sql of [...sessionSql, ...extra]) c.query(sql);
+    for (const sql of [...sessionSql, ...extra]) {
+      c.query(sql, (err: unknown) => {
+        if (err) c.destroy();
+      });
+    }
   });
   try {
     await pool.query('SELECT 1');
@@ -61,16 +72,25 @@ export async function openPool(conn: MysqlConnection, ctx: PluginContext, side: 
   return pool;
 }
 
+/** Where an entry points, for messages: `127.0.0.1:3306` or `socket /run/mysqld/mysqld.sock`. */
+export function serverAddress(conn: MysqlConnection): string {
+  return conn.socketPath ? `socket ${conn.socketPath}` : `${conn.host}:${conn.port}`;
+}
+
 /** One clear line for a failed connect (unreachable host, wrong password, unknown schema). */
 export function connectError(err: unknown, conn: MysqlConnection, ctx: PluginContext, side: 'from' | 'to'): Error {
   const Cls = side === 'from' ? ReadError : WriteError;
-  const where = conn.socketPath ? `socket ${conn.socketPath}` : `${conn.host}:${conn.port}`;
+  const where = serverAddress(conn);
   const e = err as { code?: string; message?: string };
   const reason = e.code === 'ER_ACCESS_DENIED_ERROR'
     ? `access denied for user "${conn.user}" (check the password)`
-    : e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT' || e.code === 'EHOSTUNREACH'
-      ? `host unreachable (${e.code})`
-      : e.message ?? String(err);
+    : e.code === 'ECONNREFUSED'
+      ? 'connection refused: nothing listens there (is the server running, is the port right?)'
+      : e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN'
+        ? `host name not found (${e.code})`
+        : e.code === 'ETIMEDOUT' || e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH'
+          ? `host unreachable (${e.code})`
+          : e.message ?? String(err);
   return new Cls(`cannot connect to mysql at ${where} (${entryPath(ctx, side)}, task ${ctx.task.id}): ${reason}`, { cause: err });
 }
 

@@ -1,5 +1,5 @@
 import type { Pool } from 'mysql2/promise';
-import type { DirectCopyCounters, DirectCopyFactory, DirectCopySession, PluginContext, Shard } from '../../src/contract';
+import { DirectCopyCounters, DirectCopyFactory, DirectCopySession, PluginContext, SessionBase, Shard } from '../../src/contract';
 import { WriteError } from '../../src/errors';
 import type { MysqlConnection } from './config';
 import { openPool, withPool } from './connection';
@@ -26,8 +26,8 @@ function parseInfo(info: string | undefined): { records: number; duplicates: num
  * SELECT`, `... ON DUPLICATE KEY UPDATE`) run by the target's connection: rows never leave the
  * server, so values are exact by construction.
  */
-export class MysqlDirectCopySession implements DirectCopySession {
-  private closed = false;
+export class MysqlDirectCopySession extends SessionBase implements DirectCopySession {
+  protected readonly description = 'mysql direct-copy session';
 
   constructor(
     private readonly pool: Pool,
@@ -36,10 +36,12 @@ export class MysqlDirectCopySession implements DirectCopySession {
     private readonly readerCtx: PluginContext,
     /** Average row size from table statistics: the copy's bytes are estimated, never transferred. */
     private readonly avgRowBytes: number,
-  ) {}
+  ) {
+    super();
+  }
 
   async copy(shard: Shard, opts: { signal: AbortSignal }): Promise<DirectCopyCounters> {
-    if (this.closed) throw new WriteError('mysql direct-copy session is closed');
+    this.assertOpen();
     if (opts.signal.aborted) return { rowsRead: 0, rowsWritten: 0, bytes: 0 };
     const filters = shardFilters(this.shape, shard.spec as MysqlShardSpec, this.readerCtx);
     const where = filters.length ? ` WHERE ${filters.join(' AND ')}` : '';
@@ -56,9 +58,7 @@ export class MysqlDirectCopySession implements DirectCopySession {
     return { rowsRead: records, rowsWritten: records - ignored, bytes: records * this.avgRowBytes };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     await this.pool.end();
   }
 }
@@ -83,7 +83,7 @@ export const mysqlDirectCopy: DirectCopyFactory = {
   },
 
   async open(reader, writer) {
-    const pool = await openPool(writer.connection as unknown as MysqlConnection, writer, 'to', writer.params.worker_num);
+    const pool = await openPool(writer.connection as unknown as MysqlConnection, writer, 'to', writer.shardsPerThread);
     try {
       const shape = await sourceShape(pool, reader);
       const table = qualifiedTable(writer.task.to_db, writer.task.to_table, `task ${writer.task.id} target`);

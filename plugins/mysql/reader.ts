@@ -1,13 +1,13 @@
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Pool } from 'mysql2/promise';
-import type { Batch, PluginContext, ReaderFactory, ReaderSession, ReadOptions, Shard } from '../../src/contract';
+import { Batch, JsonValue, PluginContext, ReaderFactory, ReaderSessionBase, ReadOptions, Shard } from '../../src/contract';
 import { ReadError, TaskError } from '../../src/errors';
 import { sourceKeyColumns } from '../../src/params';
 import type { MysqlConnection } from './config';
 import { openPool, withPool } from './connection';
 import { detectKey, estimateRows, isIntegerColumn, tableColumns } from './schema-info';
 import { MysqlShardSpec, planKeyRanges } from './split';
-import { literal, qualifiedTable, quoteIdent, tupleCompare } from './sql';
+import { literal, qualifiedTable, quoteIdent, toKeyValue, tupleCompare } from './sql';
 
 /** The source table of a task and what a read of it selects. */
 export interface SourceShape {
@@ -60,13 +60,15 @@ export function shardFilters(shape: SourceShape, spec: MysqlShardSpec, ctx: Plug
 }
 
 /** Reads one worker thread's shards with keyset pagination, `read_batch` rows per query. */
-export class MysqlReaderSession implements ReaderSession {
-  private closed = false;
+export class MysqlReaderSession extends ReaderSessionBase {
+  protected readonly description = 'mysql reader session';
 
-  constructor(private readonly pool: Pool, private readonly shape: SourceShape, private readonly ctx: PluginContext) {}
+  constructor(private readonly pool: Pool, private readonly shape: SourceShape, private readonly ctx: PluginContext) {
+    super();
+  }
 
   async *read(shard: Shard, opts: ReadOptions): AsyncIterable<Batch> {
-    if (this.closed) throw new ReadError('mysql reader session is closed');
+    this.assertOpen();
     const spec = shard.spec as MysqlShardSpec;
     const { table, keyQuoted, select } = this.shape;
     const filters = shardFilters(this.shape, spec, this.ctx);
@@ -75,7 +77,8 @@ export class MysqlReaderSession implements ReaderSession {
       yield* this.readUnkeyed(`SELECT ${select} FROM ${table}${filters.length ? ` WHERE ${filters.join(' AND ')}` : ''}`, opts);
       return;
     }
-    let cursor: unknown[] | null = null;
+    // Resume: continue strictly after the key a durable batch ended on.
+    let cursor: unknown[] | null = Array.isArray(opts.from) ? (opts.from as unknown[]) : null;
     const keyNames = this.shape.key;
     while (!opts.signal.aborted) {
       const where = cursor ? [...filters, tupleCompare(keyQuoted, '>', cursor)] : filters;
@@ -83,10 +86,10 @@ export class MysqlReaderSession implements ReaderSession {
       const [rows] = await this.pool.query(sql);
       const records = rows as Record<string, unknown>[];
       if (records.length === 0) return;
-      yield { records, bytes: approxBytes(records) };
-      if (records.length < opts.batchSize) return;
       const last = records[records.length - 1];
-      cursor = keyNames.map((k) => last[k]);
+      cursor = keyNames.map((k) => toKeyValue(last[k]));
+      yield { kind: 'row', records, bytes: approxBytes(records), position: cursor as JsonValue };
+      if (records.length < opts.batchSize) return;
     }
   }
 
@@ -99,7 +102,7 @@ export class MysqlReaderSession implements ReaderSession {
       for await (const row of stream) {
         records.push(row as Record<string, unknown>);
         if (records.length >= opts.batchSize) {
-          yield { records, bytes: approxBytes(records) };
+          yield { kind: 'row', records, bytes: approxBytes(records) };
           records = [];
         }
         if (opts.signal.aborted) {
@@ -107,15 +110,13 @@ export class MysqlReaderSession implements ReaderSession {
           break;
         }
       }
-      if (records.length) yield { records, bytes: approxBytes(records) };
+      if (records.length) yield { kind: 'row', records, bytes: approxBytes(records) };
     } finally {
       conn.release();
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     await this.pool.end();
   }
 }
@@ -137,6 +138,16 @@ export function approxBytes(records: Record<string, unknown>[]): number {
 export const mysqlReader: ReaderFactory = {
   async validate(ctx) {
     await withPool(ctx, 'from', (pool) => sourceShape(pool, ctx));
+  },
+
+  settings(ctx) {
+    const { params } = ctx;
+    return {
+      shard_rows: `${Number(params.shard_rows) || params.read_batch}${Number(params.shard_rows) ? '' : ' (read_batch)'}`,
+      read_batch: String(params.read_batch),
+      ...(params.where ? { where: params.where } : {}),
+      ...(params.columns.length ? { columns: params.columns.join(', ') } : {}),
+    };
   },
 
   async prepare(ctx) {
@@ -162,7 +173,7 @@ export const mysqlReader: ReaderFactory = {
   },
 
   async open(ctx) {
-    const pool = await openPool(ctx.connection as unknown as MysqlConnection, ctx, 'from', ctx.params.worker_num);
+    const pool = await openPool(ctx.connection as unknown as MysqlConnection, ctx, 'from', ctx.shardsPerThread);
     try {
       return new MysqlReaderSession(pool, await sourceShape(pool, ctx), ctx);
     } catch (err) {

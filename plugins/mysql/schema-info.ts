@@ -48,3 +48,13 @@ export async function isIntegerColumn(pool: Pool, schema: string, table: string,
   );
   return ['tinyint', 'smallint', 'mediumint', 'int', 'bigint'].includes(String((rows as { t: string }[])[0]?.t).toLowerCase());
 }
+
+/** Whether a table's engine has transactions (InnoDB: yes; MyISAM, MEMORY: no). */
+export async function isTransactional(pool: Pool, schema: string, table: string): Promise<boolean> {
+  const [rows] = await pool.query(
+    `SELECT e.TRANSACTIONS AS tx FROM information_schema.TABLES t JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE
+      WHERE t.TABLE_SCHEMA = ? AND t.TABLE_NAME = ?`,
+    [schema, table],
+  );
+  return String((rows as { tx: string }[])[0]?.tx ?? 'YES').toUpperCase() === 'YES';
+}

@@ -1,9 +1,10 @@
-import type { Pool } from 'mysql2/promise';
-import type { Batch, PluginContext, WriterFactory, WriterSession } from '../../src/contract';
-import { TaskError, WriteError } from '../../src/errors';
+import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
+import { Batch, PluginContext, Shard, SyncRecord, WriterFactory, WriterSessionBase } from '../../src/contract';
+import { RejectedError, TaskError, WriteError } from '../../src/errors';
+import { mappedColumn } from '../../src/params';
 import { MysqlConnection, MysqlWriteMode, mysqlWriteModes } from './config';
 import { openPool, withPool } from './connection';
-import { tableColumns } from './schema-info';
+import { isTransactional, tableColumns } from './schema-info';
 import { buildLoadData, payloadStream } from './load-data';
 import { literal, qualifiedTable, quoteIdent } from './sql';
 
@@ -12,6 +13,28 @@ const localInfileRefused = new Set([1148, 3948, 2068]);
 
 /** Warning code of a duplicate key, expected (and harmless) in `ignore` mode. */
 const duplicateKeyWarning = 1062;
+
+/** Warning code of a deprecated syntax (MySQL 8 flags `VALUES()` in upserts): not about the data. */
+const deprecationWarning = 1287;
+
+/**
+ * Server errors about a batch's data, not the connection or the server: value too long (1406),
+ * out of range (1264), NULL into NOT NULL (1048), no default (1364), truncated (1265), incorrect
+ * value (1366, 1367, 1292, 1411), duplicate key (1062, 1586), foreign key (1452), CHECK constraint
+ * (4025, 3819). The batch is rolled back and reported as {@link RejectedError}.
+ */
+const dataErrnos = new Set([1406, 1264, 1048, 1364, 1265, 1366, 1367, 1292, 1411, 1062, 1586, 1452, 4025, 3819]);
+
+/** A statement's warnings that would change a value: the batch is rolled back as rejected data. */
+class DataWarningError extends Error {}
+
+/** How one batch is written: its mode (a replayed `insert` batch is written as `ignore`) and statement. */
+interface BatchWrite {
+  mode: MysqlWriteMode;
+  shape: StatementShape;
+  /** Count every row as written (a replayed batch: rows an earlier attempt wrote are in the target too). */
+  countAll: boolean;
+}
 
 /** The statement prefix and suffix for one set of source columns. */
 export interface StatementShape {
@@ -41,10 +64,7 @@ export function statementShape(ctx: PluginContext, table: string, mode: MysqlWri
 
 /** Source column -> target column: `pk.src`->`pk.dest`, then `column_map`. */
 export function targetColumnName(ctx: PluginContext, source: string): string {
-  const mapped = ctx.params.column_map[source];
-  if (mapped) return mapped;
-  if (ctx.params.pk.src && ctx.params.pk.dest && source === ctx.params.pk.src) return ctx.params.pk.dest;
-  return source;
+  return mappedColumn(ctx.params, source);
 }
 
 /** The validated `write_mode` of a mysql target (default upsert). */
@@ -61,15 +81,16 @@ export function writeMode(ctx: PluginContext): MysqlWriteMode {
  * UPDATE` (upsert, the default: a rerun leaves the target identical), split so no statement exceeds
  * `max_statement_bytes`.
  */
-export class MysqlWriterSession implements WriterSession {
+export class MysqlWriterSession extends WriterSessionBase {
+  protected readonly description = 'mysql writer session';
   private readonly table: string;
   private readonly mode: MysqlWriteMode;
   private readonly shapes = new Map<string, StatementShape>();
   private readonly maxBytes: number;
   private useLoadData: boolean;
-  private closed = false;
 
   constructor(private readonly pool: Pool, private readonly ctx: PluginContext) {
+    super();
     this.table = qualifiedTable(ctx.task.to_db, ctx.task.to_table, `task ${ctx.task.id} target`);
     this.mode = writeMode(ctx);
     this.maxBytes = Number(ctx.params.max_statement_bytes) || 4 * 1024 * 1024;
@@ -77,16 +98,88 @@ export class MysqlWriterSession implements WriterSession {
     this.useLoadData = ctx.params.load_data !== false && this.mode !== 'upsert';
   }
 
-  async write(batch: Batch): Promise<number> {
-    if (this.closed) throw new WriteError('mysql writer session is closed');
+  /**
+   * Write one batch as one transaction: every statement of the batch runs on one connection, their
+   * warnings are checked, and only then COMMIT. A value the target would change (NULL into NOT NULL,
+   * a truncated string) or a duplicate key in `insert` mode rolls the whole batch back, so a batch
+   * lands whole and exact or not at all. A batch refused for its data throws {@link RejectedError}
+   * (nothing of it written), so the runtime can split it to find the dirty records.
+   * @returns rows the target really took (in `ignore` mode, duplicates skipped are not counted)
+   */
+  async write(batch: Batch, _shard: Shard): Promise<number> {
+    this.assertOpen();
     const records = batch.records;
     if (records.length === 0) return 0;
     const columns = batch.columns ?? Object.keys(records[0]);
-    const shape = this.shape(columns);
+    // A replayed batch may hold rows an interrupted attempt already wrote: `insert` takes them as
+    // `ignore` would, and counts them (they are in the target either way).
+    const mode: MysqlWriteMode = batch.replayed && this.mode === 'insert' ? 'ignore' : this.mode;
+    const write = { mode, shape: this.shape(columns, mode), countAll: mode !== this.mode };
     if (this.useLoadData) {
-      const loaded = await this.loadData(records, columns, shape);
+      const loaded = await this.inTransaction(records.length, (conn) => this.loadData(conn, records, columns, write));
       if (loaded !== undefined) return loaded;
     }
+    return (await this.inTransaction(records.length, (conn) => this.insertStatements(conn, records, columns, write)))!;
+  }
+
+  /**
+   * Delete rows by key (a change feed's deletes): `DELETE ... WHERE (k1,k2) IN (...)` in one
+   * transaction, over the target key (`pk.dest`, else the columns the records carry, mapped).
+   * A row the target does not hold is not an error.
+   * @returns the rows handled (deleted or already absent)
+   */
+  async delete(batch: Batch, _shard: Shard): Promise<number> {
+    this.assertOpen();
+    const records = batch.records;
+    if (records.length === 0) return 0;
+    const pk = this.ctx.params.pk.dest ? this.ctx.params.pk.dest.split(',').map((c) => c.trim()).filter(Boolean) : [];
+    const sourceColumns = batch.columns ?? Object.keys(records[0]);
+    const keyColumns = pk.length ? sourceColumns.filter((c) => pk.includes(targetColumnName(this.ctx, c))) : sourceColumns;
+    if (keyColumns.length === 0) throw new WriteError(`deleting from ${this.ctx.task.to_db}.${this.ctx.task.to_table} (task ${this.ctx.task.id}): the deleted records carry no key column (${pk.join(',')})`);
+    const targets = keyColumns.map((c) => quoteIdent(targetColumnName(this.ctx, c), 'target column'));
+    const head = `DELETE FROM ${this.table} WHERE (${targets.join(',')}) IN (`;
+    return (await this.inTransaction(records.length, async (conn) => {
+      let values: string[] = [];
+      let size = 0;
+      const send = async (): Promise<void> => {
+        if (values.length) await conn.query(`${head}${values.join(',')})`);
+        values = [];
+        size = 0;
+      };
+      for (const record of records) {
+        const tuple = `(${keyColumns.map((c) => literal(record[c])).join(',')})`;
+        if (values.length && size + tuple.length > this.maxBytes) await send();
+        values.push(tuple);
+        size += tuple.length + 1;
+      }
+      await send();
+      return records.length;
+    }))!;
+  }
+
+  /**
+   * Run `fn` inside BEGIN ... COMMIT on one pooled connection; ROLLBACK when it throws or returns
+   * undefined (LOAD DATA refused: nothing was written, the caller falls back).
+   */
+  private async inTransaction(rows: number, fn: (conn: PoolConnection) => Promise<number | undefined>): Promise<number | undefined> {
+    const conn = await this.pool.getConnection();
+    try {
+      await conn.query('START TRANSACTION');
+      const written = await fn(conn);
+      if (written === undefined) await conn.query('ROLLBACK');
+      else await conn.query('COMMIT');
+      return written;
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => conn.destroy());
+      if (err instanceof WriteError) throw err;
+      throw this.writeError(err, rows);
+    } finally {
+      conn.release();
+    }
+  }
+
+  /** Multi-row INSERT / REPLACE / upsert statements, each at most `max_statement_bytes`. */
+  private async insertStatements(conn: PoolConnection, records: SyncRecord[], columns: string[], write: BatchWrite): Promise<number> {
     let values: string[] = [];
     let size = 0;
     let written = 0;
@@ -95,87 +188,96 @@ export class MysqlWriterSession implements WriterSession {
       for (let i = 0; i < columns.length; i++) row += (i ? ',' : '') + literal(record[columns[i]]);
       row += ')';
       if (values.length && size + row.length > this.maxBytes) {
-        written += await this.send(shape, values);
+        written += await this.send(conn, write, values);
         values = [];
         size = 0;
       }
       values.push(row);
       size += row.length + 1;
     }
-    written += await this.send(shape, values);
+    written += await this.send(conn, write, values);
     return written;
   }
 
-  private async send(shape: StatementShape, values: string[]): Promise<number> {
-    try {
-      await this.pool.query(shape.head + values.join(',') + shape.tail);
-    } catch (err) {
-      throw this.writeError(err, values.length);
-    }
-    return values.length;
+  private async send(conn: PoolConnection, write: BatchWrite, values: string[]): Promise<number> {
+    const [result] = await conn.query(write.shape.head + values.join(',') + write.shape.tail);
+    return this.checkedRows(conn, result as ResultSetHeader, values.length, write);
   }
 
   /**
    * Write a batch with `LOAD DATA LOCAL INFILE` (the server parses it faster than INSERT text).
-   * LOCAL turns data errors into warnings, so any warning but an expected duplicate fails the batch.
+   * LOCAL turns data errors and duplicates into warnings after the rows are in, which is why the
+   * caller holds a transaction open until the warnings are checked.
    * @returns rows written, or undefined when the server refuses LOCAL INFILE (caller falls back)
    */
-  private async loadData(records: Batch['records'], columns: string[], shape: StatementShape): Promise<number | undefined> {
-    const { body, columnClause } = buildLoadData(records, columns, shape.targets);
-    const verb = this.mode === 'replace' ? ' REPLACE' : this.mode === 'ignore' ? ' IGNORE' : '';
+  private async loadData(conn: PoolConnection, records: SyncRecord[], columns: string[], write: BatchWrite): Promise<number | undefined> {
+    const { body, columnClause } = buildLoadData(records, columns, write.shape.targets);
+    const verb = write.mode === 'replace' ? ' REPLACE' : write.mode === 'ignore' ? ' IGNORE' : '';
     const sql = `LOAD DATA LOCAL INFILE 'goshift-batch'${verb} INTO TABLE ${this.table} CHARACTER SET utf8mb4`
       + ` FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ${columnClause}`;
-    const conn = await this.pool.getConnection();
+    let result;
     try {
-      const [result] = await conn.query({ sql, infileStreamFactory: payloadStream(body) });
-      if ((result as { warningStatus?: number }).warningStatus) {
-        const [warnings] = await conn.query('SHOW WARNINGS LIMIT 20');
-        const serious = (warnings as { Code: number; Message: string }[]).filter((w) => !(this.mode === 'ignore' && w.Code === duplicateKeyWarning));
-        if (serious.length) throw new Error(serious.slice(0, 3).map((w) => w.Message).join('; '));
-      }
-      return records.length;
+      [result] = await conn.query({ sql, infileStreamFactory: payloadStream(body) });
     } catch (err) {
-      if (localInfileRefused.has((err as { errno?: number }).errno ?? 0)) {
-        this.useLoadData = false;
-        this.ctx.logger.warn(`task ${this.ctx.task.id}: the target refuses LOAD DATA LOCAL INFILE (${(err as Error).message}); writing with INSERT statements`);
-        return undefined;
-      }
-      throw this.writeError(err, records.length);
-    } finally {
-      conn.release();
+      if (!localInfileRefused.has((err as { errno?: number }).errno ?? 0)) throw err;
+      this.useLoadData = false;
+      this.ctx.logger.warn(`task ${this.ctx.task.id}: the target refuses LOAD DATA LOCAL INFILE (${(err as Error).message}); writing with INSERT statements`);
+      return undefined;
     }
+    return this.checkedRows(conn, result as ResultSetHeader, records.length, write);
+  }
+
+  /**
+   * Rows one statement really wrote, after checking its warnings: any warning but a deprecation
+   * notice, or a skipped duplicate in `ignore` mode, fails the batch (the caller rolls it back).
+   * In `ignore` mode skipped duplicates are `rows - affectedRows`; REPLACE and upsert count a
+   * changed row twice in `affectedRows`, so they report the rows sent.
+   */
+  private async checkedRows(conn: PoolConnection, result: ResultSetHeader, rows: number, write: BatchWrite): Promise<number> {
+    const ignore = write.mode === 'ignore';
+    const inserted = ignore ? Number(result.affectedRows) : rows;
+    const counted = write.countAll ? rows : inserted;
+    const warnings = Number(result.warningStatus ?? 0);
+    if (warnings === 0) return counted;
+    const [list] = await conn.query('SHOW WARNINGS');
+    const shown = list as { Code: number; Message: string }[];
+    const serious = shown.filter((w) => w.Code !== deprecationWarning && !(ignore && w.Code === duplicateKeyWarning));
+    if (serious.length) throw new DataWarningError(serious.slice(0, 3).map((w) => w.Message).join('; '));
+    // SHOW WARNINGS lists at most max_error_count entries: count what the list cannot show.
+    const explained = shown.filter((w) => w.Code === deprecationWarning).length + (ignore ? rows - inserted : 0);
+    if (warnings > explained) throw new DataWarningError(`${warnings - explained} warnings beyond the ${shown.length} the server listed (a value would not be stored exactly)`);
+    return counted;
   }
 
   private writeError(err: unknown, rows: number): WriteError {
-    const e = err as { code?: string; message: string };
+    const e = err as { code?: string; errno?: number; message: string };
     const t = `${this.ctx.task.to_db}.${this.ctx.task.to_table}`;
     if (e.code === 'ER_NO_SUCH_TABLE') return new WriteError(`target table ${t} does not exist (task ${this.ctx.task.id})`, { cause: err });
+    if (err instanceof DataWarningError || dataErrnos.has(e.errno ?? 0)) {
+      return new RejectedError(`writing ${rows} rows to ${t} failed (task ${this.ctx.task.id}): ${e.message}`, { cause: err, reason: e.message });
+    }
     return new WriteError(`writing ${rows} rows to ${t} failed (task ${this.ctx.task.id}): ${e.message}`, { cause: err });
   }
 
-  private shape(columns: string[]): StatementShape {
-    const cacheKey = columns.join('\u0000');
+  private shape(columns: string[], mode: MysqlWriteMode): StatementShape {
+    const cacheKey = `${mode}\u0000${columns.join('\u0000')}`;
     let shape = this.shapes.get(cacheKey);
     if (!shape) {
-      shape = statementShape(this.ctx, this.table, this.mode, columns);
+      shape = statementShape(this.ctx, this.table, mode, columns);
       this.shapes.set(cacheKey, shape);
     }
     return shape;
   }
 
-  async flush(): Promise<void> {
-    // Every write is an autocommitted statement: nothing is buffered.
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     await this.pool.end();
   }
 }
 
 /** MySQL writer: checks the target and mapped columns, runs pre/post SQL, opens writing sessions. */
 export const mysqlWriter: WriterFactory = {
+  deletes: true,
+
   async validate(ctx) {
     writeMode(ctx);
     await withPool(ctx, 'to', async (pool) => {
@@ -185,12 +287,26 @@ export const mysqlWriter: WriterFactory = {
       if (columns.length === 0) {
         throw new WriteError(`target table ${task.to_db}.${task.to_table} does not exist (task ${task.id}, to.mysql.${task.to_app}_${task.to_db})`);
       }
+      if (!(await isTransactional(pool, task.to_db, task.to_table))) {
+        ctx.logger.warn(`task ${task.id}: target table ${task.to_db}.${task.to_table} uses an engine without transactions: a batch that fails half way cannot be rolled back`);
+      }
       const wanted = [...Object.values(params.column_map), params.pk.dest, params.diff_column.dest].filter(Boolean);
       const bad = wanted.filter((c) => !columns.includes(c));
       if (bad.length) {
         throw new TaskError(`task ${task.id}: target column ${bad.map((b) => `"${b}"`).join(', ')} not found in ${task.to_db}.${task.to_table} (columns: ${columns.join(', ')})`);
       }
     });
+  },
+
+  settings(ctx) {
+    const mode = writeMode(ctx);
+    const how = mode === 'upsert' ? 'INSERT ... ON DUPLICATE KEY UPDATE'
+      : ctx.params.load_data !== false ? 'LOAD DATA LOCAL INFILE, one transaction per batch' : mode === 'replace' ? 'REPLACE' : mode === 'ignore' ? 'INSERT IGNORE' : 'INSERT';
+    return { write_mode: `${mode}${ctx.params.write_mode ? '' : ' (default)'}: ${how}`, write_batch: String(ctx.params.write_batch) };
+  },
+
+  async columns(ctx) {
+    return withPool(ctx, 'to', (pool) => tableColumns(pool, ctx.task.to_db, ctx.task.to_table));
   },
 
   async before(ctx) {
@@ -202,7 +318,7 @@ export const mysqlWriter: WriterFactory = {
   },
 
   async open(ctx) {
-    return new MysqlWriterSession(await openPool(ctx.connection as unknown as MysqlConnection, ctx, 'to', ctx.params.worker_num), ctx);
+    return new MysqlWriterSession(await openPool(ctx.connection as unknown as MysqlConnection, ctx, 'to', ctx.shardsPerThread), ctx);
   },
 };
 

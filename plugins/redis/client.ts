@@ -3,7 +3,8 @@ import type { RedisOptions } from 'ioredis';
 import type { PluginContext } from '../../src/contract';
 import { ConfigError, GoshiftError, ReadError, WriteError } from '../../src/errors';
 import { keySlot } from './slot';
-import { clusterSeeds, entryPath, NodeAddress, redisConnection, resolveDb, Side } from './config';
+import { clusterSeeds, entryPath, NodeAddress, RedisConnection, redisConnection, resolveDb, Side } from './config';
+import { isNoPasswordNeeded, silenceDriverNotices } from './driver-notices';
 
 /** Server facts read once per connection. */
 export interface ServerInfo {
@@ -152,11 +153,13 @@ export async function openRedis(ctx: PluginContext, side: Side): Promise<RedisHa
   const Cls = side === 'source' ? ReadError : WriteError;
   if (seeds && db !== 0) throw new ConfigError(`${where}: Redis Cluster has only db 0, got db ${db}`);
 
+  silenceDriverNotices();
   if (!seeds) {
     const label = `${conn.host}:${conn.port}`;
     const client = new Redis({ ...baseOptions(ctx, db), host: conn.host, port: conn.port });
     let lastError: Error | undefined;
-    client.on('error', (err: Error) => { lastError = err; });
+    // A failed AUTH stays the reason: with db != 0 the SELECT that follows answers NOAUTH, later.
+    client.on('error', (err: Error) => { if (!(lastError && isAuthFailure(lastError))) lastError = err; });
     try {
       await client.connect();
       // Set only once connected: a ready check left unanswered by a refused login would keep its timer alive.
@@ -167,11 +170,13 @@ export async function openRedis(ctx: PluginContext, side: Side): Promise<RedisHa
         client.disconnect();
         throw new ConfigError(`${where}: ${label} is a Redis Cluster node; set "cluster": true there (one node alone would miss keys or fail with MOVED/CROSSSLOT)`);
       }
+      await warnUnusedPassword(ctx, client, conn, `${where}: the server ${label}`);
       return new RedisHandle(client, false, db, label, info, side, where);
     } catch (err) {
       client.disconnect();
       if (err instanceof ConfigError) throw err;
-      throw new Cls(`redis ${side} ${label} (${where}): cannot connect: ${explain(lastError ?? (err as Error))}`, { cause: lastError ?? err });
+      const reason = lastError && isAuthFailure(lastError) ? lastError : isAuthFailure(err) ? (err as Error) : lastError ?? (err as Error);
+      throw new Cls(`redis ${side} ${label} (${where}): cannot connect: ${explain(reason)}`, { cause: reason });
     }
   }
 
@@ -203,6 +208,19 @@ export async function openRedis(ctx: PluginContext, side: Side): Promise<RedisHa
   }
 }
 
+/**
+ * A password set in the entry for a server that has none is ignored by the server; ioredis would
+ * say so in its own words on stderr. Say it once, naming the entry, as a warning.
+ */
+async function warnUnusedPassword(ctx: PluginContext, client: Redis, conn: RedisConnection, what: string): Promise<void> {
+  if (!conn.password) return;
+  try {
+    await client.call('AUTH', ...(conn.username ? [conn.username] : []), conn.password);
+  } catch (err) {
+    if (isNoPasswordNeeded(err)) ctx.logger.warn(`${what} needs no password, but the entry sets one: it is ignored`);
+  }
+}
+
 /** Find out why no seed node worked: connect to each one alone and report the first clear reason. */
 async function diagnoseSeeds(ctx: PluginContext, seeds: NodeAddress[], opts: RedisOptions): Promise<string | undefined> {
   const reasons: string[] = [];
@@ -223,6 +241,11 @@ async function diagnoseSeeds(ctx: PluginContext, seeds: NodeAddress[], opts: Red
   }
   ctx.logger.debug(`cluster seed diagnosis: ${reasons.join('; ')}`);
   return reasons.length ? reasons.join('; ') : undefined;
+}
+
+/** A refused login (wrong password or user), as opposed to a missing one. */
+function isAuthFailure(err: unknown): boolean {
+  return /WRONGPASS|invalid password|invalid username-password/i.test(String((err as Error)?.message ?? ''));
 }
 
 function explain(err: Error): string {

@@ -1,3 +1,4 @@
+import { KeyTemplate } from '../../src/contract';
 import type { ConnectionConfig, PluginContext } from '../../src/contract';
 import { positiveInt, stringList } from '../../src/params';
 
@@ -47,9 +48,7 @@ export const redisConnectionSchema = {
   port: { doc: 'Server port. Default is 6379.', format: 'port', default: 6379 },
   db: {
     doc: 'Logical database 0..n. Default: the task\'s from_db/to_db when it is a number, else 0. Must be 0 in Cluster mode.',
-    format: (v: unknown) => {
-      if (v !== null && !(Number.isInteger(v) && (v as number) >= 0)) throw new Error(`must be a database number >= 0, got ${JSON.stringify(v)}`);
-    },
+    format: 'optional-nat',
     default: null as number | null,
   },
   username: { doc: 'ACL user name (Redis 6+). Default: none.', format: String, default: '' },
@@ -79,12 +78,9 @@ export interface RedisParams {
   types: string[];
   copy_method: 'auto' | 'dump' | 'typed';
   collection_page: number;
-  key_template: string;
-  value_format: 'auto' | 'hash' | 'json' | 'string';
-  key_column: string;
-  value_column: string;
-  ttl_column: string;
-  ttl_seconds: number;
+  enable_notifications: boolean;
+  rescan_seconds: number;
+  stream_queue_keys: number;
 }
 
 const REDIS_TYPES = ['string', 'hash', 'list', 'set', 'zset', 'stream'];
@@ -95,13 +91,10 @@ function oneOf(name: string, allowed: string[]): (v: unknown) => void {
   };
 }
 
-function nonNegative(name: string): (v: unknown) => void {
-  return (v) => {
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new Error(`params.${name} must be a number >= 0, got ${JSON.stringify(v)}`);
-  };
-}
-
-/** convict schema of the redis params keys. */
+/**
+ * convict schema of the redis params keys. The row <-> entry mapping keys (key_template,
+ * value_format, key_column, value_column, ttl_column, ttl_seconds) are core keys: `src/records/params.ts`.
+ */
 export const redisParamsSchema = {
   mode: { doc: 'Redis source mode: "scan" (every key matching from_table) or "dirty_set" (keys listed in a set). Default is "scan".', format: oneOf('mode', ['scan', 'dirty_set']), default: 'scan' },
   dirty_set: { doc: 'dirty_set mode: the set applications add changed keys to. Default: from_table.', format: String, default: '' },
@@ -118,13 +111,10 @@ export const redisParamsSchema = {
     default: [] as string[],
   },
   copy_method: { doc: 'redis->redis: "auto" (strings by value, other types by DUMP/RESTORE), "dump" (DUMP/RESTORE for every key) or "typed" (typed commands only; use across incompatible versions). Default is "auto".', format: oneOf('copy_method', ['auto', 'dump', 'typed']), default: 'auto' },
+  enable_notifications: { doc: '-mode stream: set notify-keyspace-events on each server (master) so it publishes the keyspace notifications the feed follows (CONFIG SET, not saved to redis.conf). false only checks and refuses a server that does not publish them. Default is false.', format: Boolean, default: false },
+  rescan_seconds: { doc: '-mode stream: copy every key again this often, closing any gap lost notifications left (pub/sub is fire-and-forget); 0 = only after a reconnect or a queue overflow. Default is 0.', format: 'nat', default: 0 },
+  stream_queue_keys: { doc: '-mode stream: changed keys a feed holds before copying them; a notification beyond it triggers a re-scan instead of being dropped. Default is 100000.', format: positiveInt('stream_queue_keys'), default: 100000 },
   collection_page: { doc: 'Hashes, lists, sets, sorted sets and streams with more elements than this are copied in pages of this size. Default is 5000.', format: positiveInt('collection_page'), default: 5000 },
-  key_template: { doc: 'mysql<->redis: key built from row columns, e.g. "user:{id}"; redis->mysql parses keys with it back into columns.', format: String, default: '' },
-  value_format: { doc: 'mysql<->redis value: "hash" (one field per column), "json" (a JSON object string), "string" (value_column only), "auto" (writer: hash; reader: by the key\'s type). Default is "auto".', format: oneOf('value_format', ['auto', 'hash', 'json', 'string']), default: 'auto' },
-  key_column: { doc: 'redis->mysql: column receiving the whole key. Default: "key" without key_template, none with it.', format: String, default: '' },
-  value_column: { doc: 'mysql<->redis: column holding a string value. Default is "value".', format: String, default: 'value' },
-  ttl_column: { doc: 'mysql<->redis: column holding the remaining TTL in ms (reader writes it, writer uses it). Default: none.', format: String, default: '' },
-  ttl_seconds: { doc: 'mysql->redis: TTL for every written key, in seconds; 0 = no TTL. Default is 0.', format: nonNegative('ttl_seconds'), default: 0 },
 };
 
 /** The redis params of a context (validated by the runner with {@link redisParamsSchema}). */
@@ -152,4 +142,13 @@ export function resolveDb(conn: ConnectionConfig, taskDb: string | null | undefi
 export function entryPath(ctx: PluginContext, side: Side): string {
   const t = ctx.task;
   return side === 'source' ? `from.redis.${t.from_app}_${t.from_db}` : `to.redis.${t.to_app}_${t.to_db}`;
+}
+
+/** The key pattern of a task: from_table, else the pattern of params.key_template (`user:{id}` -> `user:*`), else everything. */
+export function keyPattern(ctx: PluginContext): string {
+  const t = (ctx.task.from_table ?? '').trim();
+  if (t) return t;
+  const template = ctx.params.key_template;
+  if (typeof template === 'string' && template) return new KeyTemplate(template).matchPattern();
+  return '*';
 }

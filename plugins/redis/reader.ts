@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Batch, PluginContext, ReaderFactory, ReaderSession, ReadOptions, Shard, SyncRecord } from '../../src/contract';
+import { ReaderSessionBase } from '../../src/contract';
+import type { Batch, EntryType, KvEntry, PluginContext, ReaderFactory, ReaderSession, ReadOptions, Shard, SyncRecord } from '../../src/contract';
 import { ReadError, TaskError } from '../../src/errors';
-import { RedisParams, redisParams } from './config';
+import { keyPattern, RedisParams, redisParams } from './config';
 import { openRedis, RedisHandle } from './client';
-import { KeyTemplate, RedisToRow } from './mapping';
-import { RedisRecord, sizeOf, toGenericValue } from './records';
+import { ENTRY_TYPES, entryValue, sizeOf } from './records';
 import { sendRaw } from './resp';
 import { claimScript, recoverScript, ttlScript, valueScript } from './scripts';
 import { keySlot, sameSlotKey } from './slot';
-import { cursorSegments, CursorSegment, SegmentWalker, slotSegments, SlotSegment } from './split';
+import { checkFeed, enableFeedNotifications, feedSettings, planFeed } from './feed-plan';
+import { FeedSource, FeedSpec, followChanges } from './feed';
+import { cursorPosition, cursorSegments, CursorSegment, SegmentWalker, slotSegments, SlotSegment } from './split';
 
 /** A segment is only worth a shard when it holds at least this many keys. */
 const MIN_KEYS_PER_SEGMENT = 1000;
@@ -30,13 +32,10 @@ interface DirtySpec {
   limit: number;
 }
 
-/** The key pattern of a task: from_table, else the key template's pattern, else everything. */
-export function keyPattern(ctx: PluginContext): string {
-  const t = (ctx.task.from_table ?? '').trim();
-  if (t) return t;
-  const p = redisParams(ctx);
-  if (p.key_template && ctx.peerType !== 'redis') return new KeyTemplate(p.key_template).matchPattern();
-  return '*';
+/** Shard spec of a `--key` run: just these keys (UTF-8 text), each read on its node. */
+interface KeysSpec {
+  kind: 'keys';
+  keys: string[];
 }
 
 /** Names of the dirty set and its processing set. */
@@ -62,15 +61,27 @@ export class RedisReader implements ReaderFactory {
   async validate(ctx: PluginContext): Promise<void> {
     const p = redisParams(ctx);
     if (p.mode === 'dirty_set') dirtySets(ctx);
-    if (p.key_template && !new KeyTemplate(p.key_template).columns.length) {
-      throw new TaskError(`task ${ctx.task.id}: params.key_template "${p.key_template}" has no {column} placeholder`);
-    }
     const handle = await openRedis(ctx, 'source');
-    await handle.close();
+    try {
+      if (ctx.mode === 'stream') await checkFeed(ctx, handle);
+    } finally {
+      await handle.close();
+    }
   }
 
-  /** dirty_set mode: keys a crashed run left in the processing set go back into the dirty set. */
+  /**
+   * dirty_set mode: keys a crashed run left in the processing set go back into the dirty set.
+   * `-mode stream` with params.enable_notifications: every master is set to publish notifications.
+   */
   async prepare(ctx: PluginContext): Promise<Record<string, unknown>> {
+    if (ctx.mode === 'stream' && redisParams(ctx).enable_notifications) {
+      const handle = await openRedis(ctx, 'source');
+      try {
+        await enableFeedNotifications(ctx, handle);
+      } finally {
+        await handle.close();
+      }
+    }
     if (redisParams(ctx).mode !== 'dirty_set') return {};
     const { dirty, processing } = dirtySets(ctx);
     const handle = await openRedis(ctx, 'source');
@@ -86,10 +97,16 @@ export class RedisReader implements ReaderFactory {
     }
   }
 
+  settings(ctx: PluginContext): Record<string, string> {
+    return feedSettings(ctx);
+  }
+
   async plan(ctx: PluginContext): Promise<Shard[]> {
     const p = redisParams(ctx);
     const handle = await openRedis(ctx, 'source');
     try {
+      if (ctx.mode === 'stream') return planFeed(ctx, handle);
+      if (ctx.keys.length) return await this.planKeys(ctx, handle);
       return p.mode === 'dirty_set' ? await this.planDirty(ctx, handle) : await this.planScan(ctx, handle);
     } finally {
       await handle.close();
@@ -116,7 +133,9 @@ export class RedisReader implements ReaderFactory {
       if (handle.info.slotCursors) {
         segments = slotSegments(handle.slotsOf(address), want);
       } else {
-        segments = cursorSegments(want);
+        // Cursor segments re-read the keys of the bucket at each boundary: an appending target
+        // (files) would hold them twice, so it gets one segment per server, read exactly once.
+        segments = cursorSegments(ctx.readOnce ? 1 : want);
       }
       const where = handle.cluster ? `${address} ` : '';
       segments.forEach((segment, i) => {
@@ -132,6 +151,29 @@ export class RedisReader implements ReaderFactory {
       });
     }
     return shards;
+  }
+
+  /** `--key`: one shard holding the named keys that exist; each missing one is named in a warning. */
+  private async planKeys(ctx: PluginContext, handle: RedisHandle): Promise<Shard[]> {
+    const found: string[] = [];
+    const entry = `from.${ctx.task.from_db_type}.${ctx.task.from_app}_${ctx.task.from_db}`;
+    for (const key of ctx.keys) {
+      let n: number;
+      try {
+        n = Number(await handle.nodeForKey(Buffer.from(key)).exists(key));
+      } catch (err) {
+        throw handle.wrap(err, `EXISTS ${key}`);
+      }
+      if (n > 0) found.push(key);
+      else ctx.logger.warn(`key ${JSON.stringify(key)} does not exist in db ${handle.db} (${entry}); nothing to copy for it`);
+    }
+    if (found.length === 0) return [];
+    return [{
+      id: 'keys',
+      label: `${found.length} named key${found.length === 1 ? '' : 's'} (--key): ${found.slice(0, 5).map((k) => JSON.stringify(k)).join(', ')}${found.length > 5 ? ', ...' : ''}`,
+      estimatedRows: found.length,
+      spec: { kind: 'keys', keys: found } satisfies KeysSpec as unknown as Record<string, unknown>,
+    }];
   }
 
   private async planDirty(ctx: PluginContext, handle: RedisHandle): Promise<Shard[]> {
@@ -163,45 +205,53 @@ export class RedisReader implements ReaderFactory {
   }
 }
 
-/** How the values of a batch of keys are read. */
-type FetchPlan = { mget: boolean; mode: 'auto' | 'dump' | 'typed'; page: number; generic: boolean };
+/**
+ * How the values of a batch of keys are read. `native`: the writer shares the redis native format
+ * (`ctx.peerNative`), so DUMP payloads and paged big collections may be emitted; otherwise every
+ * entry is typed and whole.
+ */
+type FetchPlan = { mget: boolean; mode: 'auto' | 'dump' | 'typed'; page: number; native: boolean };
 
-class RedisReaderSession implements ReaderSession {
+/** An empty value, for entries that travel as a DUMP payload only. */
+const NO_VALUE = Buffer.alloc(0);
+
+class RedisReaderSession extends ReaderSessionBase {
+  protected readonly description = 'redis reader session';
   private readonly p: RedisParams;
   private readonly pattern: string;
   private readonly allow: Buffer[];
   private readonly deny: Buffer[];
   private readonly types: Set<string> | null;
   private readonly fetchPlan: FetchPlan;
-  private readonly toRow: RedisToRow | null;
   private readonly pending = new WeakMap<Batch, Buffer[]>();
   private readonly checkedRunIds = new Map<string, string>();
-  private closed = false;
 
   constructor(private readonly ctx: PluginContext, private readonly handle: RedisHandle) {
+    super();
     const p = redisParams(ctx);
     this.p = p;
     this.pattern = keyPattern(ctx);
     this.allow = p.key_prefixes.map((s) => Buffer.from(s));
     this.deny = p.exclude_prefixes.map((s) => Buffer.from(s));
     this.types = p.types.length ? new Set(p.types) : null;
-    const toRedis = ctx.peerType === 'redis';
+    const native = ctx.peerNative;
     const dumpOk = p.copy_method !== 'typed' && ctx.params.write_mode !== 'merge';
     this.fetchPlan = {
       // Strings go by MGET (standalone only: MGET cannot span slots) unless every key must be
       // DUMPed or strings are filtered out.
-      mget: !handle.cluster && !(toRedis && p.copy_method === 'dump') && (!this.types || this.types.has('string')),
-      mode: !toRedis || !dumpOk ? 'typed' : p.copy_method === 'dump' ? 'dump' : 'auto',
-      // Other stores get whole values; a Redis target gets big collections in pages.
-      page: toRedis ? p.collection_page : 2 ** 31,
-      generic: !toRedis,
+      mget: !handle.cluster && !(native && p.copy_method === 'dump') && (!this.types || this.types.has('string')),
+      mode: !native || !dumpOk ? 'typed' : p.copy_method === 'dump' ? 'dump' : 'auto',
+      // A writer of the native format gets big collections in pages; others get whole values.
+      page: native ? p.collection_page : 2 ** 31,
+      native,
     };
-    this.toRow = ctx.peerType === 'mysql' ? new RedisToRow(p) : null;
   }
 
   read(shard: Shard, opts: ReadOptions): AsyncIterable<Batch> {
-    if (this.closed) throw new ReadError('redis reader session is closed');
-    const spec = shard.spec as unknown as ScanSpec | DirtySpec;
+    this.assertOpen();
+    const spec = shard.spec as unknown as ScanSpec | DirtySpec | KeysSpec | FeedSpec;
+    if (spec.kind === 'feed') return followChanges(this.ctx, this.feedSource(), spec, opts);
+    if (spec.kind === 'keys') return this.readKeys(spec, opts);
     return spec.kind === 'dirty' ? this.readDirty(spec, opts) : this.readScan(spec, opts);
   }
 
@@ -223,6 +273,53 @@ class RedisReaderSession implements ReaderSession {
     return node.client;
   }
 
+  /** What the change feed reads through this session (see feed.ts). */
+  private feedSource(): FeedSource {
+    return {
+      handle: this.handle,
+      keep: (key) => this.keep(key),
+      ownKeys: () => {
+        const { dirty, processing } = dirtySets(this.ctx);
+        return [Buffer.from(dirty).toString('latin1'), Buffer.from(processing).toString('latin1')];
+      },
+      catchUp: (how, node, opts) => {
+        if (how === 'dirty') return this.readDirty({ kind: 'dirty', limit: Number.MAX_SAFE_INTEGER }, opts);
+        const segment = this.handle.info.slotCursors ? { kind: 'slots' as const, from: 0, to: 16384 } : cursorSegments(1)[0];
+        // No run_id pin: a catch-up that fails starts over, it never resumes a cursor.
+        return this.readScan({ kind: 'scan', node, runId: '', segment }, opts);
+      },
+      current: (keys, opts) => this.current(keys, opts),
+    };
+  }
+
+  /** The current values of keys on any node: entries, page readers of big keys, and the keys found. */
+  private async current(keys: Buffer[], opts: ReadOptions): Promise<{ records: SyncRecord[]; bytes: number; found: Set<string>; pages: AsyncIterable<Batch>[] }> {
+    const byNode = new Map<Redis, Buffer[]>();
+    for (const k of keys) {
+      const n = this.handle.nodeForKey(k);
+      const list = byNode.get(n);
+      if (list) list.push(k);
+      else byNode.set(n, [k]);
+    }
+    const parts = await Promise.all([...byNode].map(([n, ks]) => this.fetch(n, ks).then((r) => ({ n, r }))));
+    const records: SyncRecord[] = [];
+    const found = new Set<string>();
+    const pages: AsyncIterable<Batch>[] = [];
+    let bytes = 0;
+    for (const { n, r } of parts) {
+      for (const rec of r.records) {
+        records.push(rec);
+        found.add((rec as unknown as KvEntry).key.toString('latin1'));
+      }
+      for (const b of r.big) {
+        found.add(b.key.toString('latin1'));
+        pages.push(this.readBig(n, b, opts));
+      }
+      bytes += r.bytes;
+    }
+    return { records, bytes, found, pages };
+  }
+
   private keep(key: Buffer): boolean {
     if (this.allow.length && !this.allow.some((a) => key.length >= a.length && key.compare(a, 0, a.length, 0, a.length) === 0)) return false;
     if (this.deny.length && this.deny.some((d) => key.length >= d.length && key.compare(d, 0, d.length, 0, d.length) === 0)) return false;
@@ -232,11 +329,16 @@ class RedisReaderSession implements ReaderSession {
   private async *readScan(spec: ScanSpec, opts: ReadOptions): AsyncGenerator<Batch> {
     const node = await this.nodeOf(spec);
     const walker = new SegmentWalker(spec.segment, opts.batchSize);
+    // Resume: continue from the cursor a durable batch ended on (valid on the same server process,
+    // which the shard's run_id guarantees: a restarted server plans other shards).
+    const from = opts.from as { cursor?: unknown } | undefined;
+    if (from && typeof from.cursor === 'string') walker.resume(from.cursor);
     const matchAll = this.pattern === '*';
     const filter = this.allow.length > 0 || this.deny.length > 0;
     while (!walker.finished) {
       if (opts.signal.aborted) return;
       let keys: Buffer[] = [];
+      let lastFound: Buffer[] = [];
       // Gather about half a batch before fetching values: a selective pattern returns few keys per call.
       while (!walker.finished && keys.length < opts.batchSize / 2) {
         const count = walker.nextCount();
@@ -250,6 +352,7 @@ class RedisReaderSession implements ReaderSession {
         }
         walker.advance(reply[0].toString(), count);
         const found = reply[1];
+        lastFound = found;
         if (filter) {
           for (const k of found) if (this.keep(k)) keys.push(k);
         } else if (keys.length === 0) {
@@ -260,11 +363,67 @@ class RedisReaderSession implements ReaderSession {
         if (opts.signal.aborted) return;
       }
       if (keys.length === 0) continue;
+      const crossing = walker.crossing();
+      const alsoNext = crossing ? await this.readAgainByNext(node, crossing, lastFound, spec) : undefined;
       for (let i = 0; i < keys.length; i += opts.batchSize) {
         const part = i === 0 && keys.length <= opts.batchSize ? keys : keys.slice(i, i + opts.batchSize);
         const { records, bytes, big } = await this.fetch(node, part);
-        if (records.length) yield this.batch(records, bytes);
-        for (const b of big) yield* this.readBig(node, b, opts);
+        if (records.length) yield withRecount(this.batch(records, bytes), alsoNext);
+        for (const b of big) {
+          for await (const page of this.readBig(node, b, opts)) yield withRecount(page, alsoNext);
+        }
+      }
+      // Every key the SCAN calls so far returned is read: the cursor is a resume position.
+      yield { kind: 'entry', records: [], bytes: 0, position: { cursor: walker.cursor } };
+    }
+  }
+
+  /**
+   * The keys of a segment's last SCAN call (the one that ran past its end) that the next segment
+   * reads too: SCAN from the next segment's start up to where that call reached, and keep the keys
+   * both returned. Those are still written (a rewrite of the same value is harmless) but counted
+   * once, by the next segment, so `rows_read` says how many keys there are.
+   */
+  private async readAgainByNext(node: Redis, crossing: { nextStart: string; reached: bigint }, lastFound: Buffer[], spec: ScanSpec): Promise<Set<string>> {
+    const seen = new Set<string>();
+    let cursor = crossing.nextStart;
+    const count = Math.max(10, lastFound.length);
+    try {
+      for (;;) {
+        const reply = (await sendRaw(node, this.pattern === '*'
+          ? ['SCAN', cursor, 'COUNT', count]
+          : ['SCAN', cursor, 'MATCH', this.pattern, 'COUNT', count])) as [Buffer, Buffer[]];
+        for (const k of reply[1]) seen.add(k.toString('latin1'));
+        cursor = reply[0].toString();
+        if (cursor === '0' || cursorPosition(cursor) >= crossing.reached) break;
+      }
+    } catch (err) {
+      throw this.handle.wrap(err, `SCAN on ${spec.node}`);
+    }
+    return new Set(lastFound.map((k) => k.toString('latin1')).filter((k) => seen.has(k)));
+  }
+
+  /** `--key`: read the named keys, `batchSize` at a time, each on its node (a key deleted since planning is simply absent). */
+  private async *readKeys(spec: KeysSpec, opts: ReadOptions): AsyncGenerator<Batch> {
+    for (let i = 0; i < spec.keys.length && !opts.signal.aborted; i += opts.batchSize) {
+      const byNode = new Map<Redis, Buffer[]>();
+      for (const text of spec.keys.slice(i, i + opts.batchSize)) {
+        const k = Buffer.from(text);
+        const n = this.handle.nodeForKey(k);
+        const list = byNode.get(n);
+        if (list) list.push(k);
+        else byNode.set(n, [k]);
+      }
+      const parts = await Promise.all([...byNode].map(([n, ks]) => this.fetch(n, ks)));
+      const records: SyncRecord[] = [];
+      let bytes = 0;
+      for (const r of parts) {
+        for (const rec of r.records) records.push(rec);
+        bytes += r.bytes;
+      }
+      if (records.length) yield this.batch(records, bytes);
+      for (const r of parts) {
+        for (const b of r.big) yield* this.readBig(this.handle.nodeForKey(b.key), b, opts);
       }
     }
   }
@@ -304,7 +463,7 @@ class RedisReaderSession implements ReaderSession {
       if (records.length === 0) {
         // Nothing left to write (keys deleted since they were marked, or only big keys, whose
         // pages were written before the generator resumed here): done with them now.
-        await this.release(claimed);
+        await this.releaseClaimed(claimed);
         continue;
       }
       const batch = this.batch(records, bytes);
@@ -313,15 +472,9 @@ class RedisReaderSession implements ReaderSession {
     }
   }
 
-  /**
-   * A batch; rows for MySQL carry the union of their columns (hashes may lack fields), so the
-   * writer inserts NULL where a row has no such field instead of dropping other rows' columns.
-   */
+  /** A batch of entries. */
   private batch(records: SyncRecord[], bytes: number): Batch {
-    if (!this.toRow) return { records, bytes };
-    const columns = new Set<string>();
-    for (const r of records) for (const k in r) columns.add(k);
-    return { records, bytes, columns: [...columns] };
+    return { kind: 'entry', records, bytes };
   }
 
   /** dirty_set: the batch's keys are committed on the target; take them out of the processing set. */
@@ -329,10 +482,10 @@ class RedisReaderSession implements ReaderSession {
     const keys = this.pending.get(batch);
     if (!keys) return;
     this.pending.delete(batch);
-    await this.release(keys);
+    await this.releaseClaimed(keys);
   }
 
-  private async release(keys: Buffer[]): Promise<void> {
+  private async releaseClaimed(keys: Buffer[]): Promise<void> {
     const { processing } = dirtySets(this.ctx);
     const node = this.handle.nodeForKey(processing);
     try {
@@ -371,11 +524,8 @@ class RedisReaderSession implements ReaderSession {
           }
           const ttl = ttls[i];
           if (ttl === -2) continue; // expired or deleted since MGET
-          const rec = this.record(keys[i], 'string', v, ttl, false);
-          if (rec) {
-            records.push(rec);
-            bytes += keys[i].length + v.length;
-          }
+          records.push(this.entry(keys[i], 'string', v, ttl, false));
+          bytes += keys[i].length + v.length;
         }
       }
       if (rest.length > 0) {
@@ -387,20 +537,18 @@ class RedisReaderSession implements ReaderSession {
           const ttl = Number(flat[i + 1]);
           const value = flat[i + 2];
           if (typeof value === 'number') {
-            big.push({ key: rest[k], type, ttl });
+            big.push({ key: rest[k], type: type as EntryType, ttl });
             continue;
           }
-          const known = ['string', 'hash', 'list', 'set', 'zset', 'stream'].includes(type);
+          const known = ENTRY_TYPES.includes(type);
           const isDump = !known || plan.mode === 'dump' || (plan.mode === 'auto' && type !== 'string');
-          if (isDump && plan.generic) {
+          if (isDump && !plan.native) {
             this.ctx.logger.warn(`redis key ${rest[k].toString()} has type ${type}, which only a Redis target can take; skipped`);
             continue;
           }
-          const rec = this.record(rest[k], type, value, ttl, isDump);
-          if (rec) {
-            records.push(rec);
-            bytes += rest[k].length + sizeOf(value);
-          }
+          // A module type has no portable type: its entry says "string" and carries only the DUMP payload.
+          records.push(this.entry(rest[k], known ? type as EntryType : 'string', value, ttl, isDump));
+          bytes += rest[k].length + sizeOf(value);
         }
       }
     } catch (err) {
@@ -409,11 +557,17 @@ class RedisReaderSession implements ReaderSession {
     return { records, bytes, big };
   }
 
-  private record(key: Buffer, type: string, value: unknown, ttl: number, dump: boolean): SyncRecord | null {
-    if (this.toRow) return this.toRow.convert(key.toString('utf8'), type, value, ttl, this.ctx.params.columns);
-    if (this.fetchPlan.generic) return { key: key.toString('utf8'), type, value: toGenericValue(type, value), ttl_ms: ttl };
-    const rec: RedisRecord = dump ? { key, type, value, ttl_ms: ttl, dump: true } : { key, type, value, ttl_ms: ttl };
-    return rec as unknown as SyncRecord;
+  /**
+   * The entry of one key: `pttl` (ms left, -1 = none) becomes an absolute `expireAt`; a DUMP payload
+   * goes into `native` (only when the writer shares the native format), else the value is typed.
+   */
+  private entry(key: Buffer, type: EntryType, raw: unknown, pttl: number, dump: boolean, chunk?: KvEntry['chunk']): SyncRecord {
+    const expireAt = pttl >= 0 ? Date.now() + pttl : null;
+    const entry: KvEntry = dump
+      ? { key, type, value: NO_VALUE, expireAt, native: raw as Buffer }
+      : { key, type, value: entryValue(type, raw), expireAt };
+    if (chunk) entry.chunk = chunk;
+    return entry as unknown as SyncRecord;
   }
 
   /** Page through one big collection; each page is one chunk record of the same key. */
@@ -460,22 +614,27 @@ class RedisReaderSession implements ReaderSession {
         throw this.handle.wrap(err, `reading big key ${big.key.toString()}`);
       }
       const ttl = last ? Number(await sendRaw(node, ['PTTL', big.key])) : big.ttl;
-      const rec: RedisRecord = { key: big.key, type: big.type, value: items, ttl_ms: ttl, chunk: { id, index: index++, last } };
-      yield { records: [rec as unknown as SyncRecord], bytes: big.key.length + sizeOf(items) };
+      const rec = this.entry(big.key, big.type, items, ttl, false, { id, index: index++, last });
+      yield this.batch([rec], big.key.length + sizeOf(items));
       if (last) return;
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.toRow?.skipped) this.ctx.logger.warn(`redis: ${this.toRow.skipped} key(s) did not fit key_template "${this.p.key_template}" and were skipped`);
+  protected async release(): Promise<void> {
     await this.handle.close();
   }
 }
 
 interface BigKey {
   key: Buffer;
-  type: string;
+  type: EntryType;
   ttl: number;
+}
+
+/** `batch` with `recounted` set to how many of its entries another shard reads too (keys in `alsoNext`). */
+function withRecount(batch: Batch, alsoNext: Set<string> | undefined): Batch {
+  if (!alsoNext || alsoNext.size === 0) return batch;
+  let n = 0;
+  for (const r of batch.records) if (alsoNext.has((r as unknown as KvEntry).key.toString('latin1'))) n++;
+  return n > 0 ? { ...batch, recounted: n } : batch;
 }

@@ -116,6 +116,31 @@ export class SegmentWalker {
 
   private readonly slotMode: boolean;
 
+  /**
+   * Continue from a cursor an earlier walk of this segment reached (a saved resume position):
+   * SCAN resumes there, and the segment ends as usual.
+   */
+  resume(cursor: string): void {
+    if (cursor === '0') {
+      this.done = true;
+      return;
+    }
+    this.cursor = cursor;
+    this.position = this.slotMode ? BigInt(cursor) & 16383n : reverse64(BigInt(cursor));
+    if (this.position >= this.end) this.done = true;
+  }
+
+  /**
+   * After the call that ran past the segment's end (not to the line's end): the cursor the next
+   * segment starts at and the position that call reached. Keys between the two were returned to
+   * this segment and are read again by the next one. Undefined otherwise (and for slot segments,
+   * which never overlap).
+   */
+  crossing(): { nextStart: string; reached: bigint } | undefined {
+    if (!this.done || this.slotMode || this.end >= LINE_END || this.position < this.end || this.cursor === '0') return undefined;
+    return { nextStart: reverse64(this.end).toString(), reached: this.position };
+  }
+
   /** True when the segment is fully scanned. */
   get finished(): boolean {
     return this.done;
@@ -133,6 +158,7 @@ export class SegmentWalker {
   advance(next: string, count: number): void {
     if (next === '0') {
       this.done = true;
+      this.cursor = '0';
       return;
     }
     if (this.slotMode) {

@@ -1,10 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { Batch, PluginContext, SyncRecord, WriterFactory, WriterSession } from '../../src/contract';
-import { TaskError, WriteError } from '../../src/errors';
-import { RedisParams, redisParams } from './config';
+import { WriterSessionBase } from '../../src/contract';
+import type { Batch, KvEntry, PluginContext, WriterFactory, WriterSession } from '../../src/contract';
+import { TaskError } from '../../src/errors';
 import { openRedis, RedisHandle } from './client';
-import { KeyTemplate, RowToRedis } from './mapping';
-import { flattenValue, RedisRecord } from './records';
+import { flattenValue } from './records';
 import { RespArg, sendRaw } from './resp';
 import { writeTypedScript } from './scripts';
 import { sameSlotKey } from './slot';
@@ -24,28 +23,24 @@ interface Op {
   key: Buffer | string;
 }
 
-/** Key template of a mysql->redis task: params.key_template, else a to_table with placeholders. */
-function templateOf(ctx: PluginContext): string {
-  const p = redisParams(ctx);
-  if (p.key_template) return p.key_template;
-  const t = (ctx.task.to_table ?? '').trim();
-  return t.includes('{') ? t : '';
-}
-
-/** Writes Redis: records from another Redis (typed or DUMP payloads) or rows mapped by key template. */
+/**
+ * Writes Redis: key-value entries, typed (from any store: rows are mapped to entries by the core)
+ * or as DUMP payloads and pages of big collections (from a reader of the same native format).
+ */
 export class RedisWriter implements WriterFactory {
+  readonly deletes = true;
+
   async validate(ctx: PluginContext): Promise<void> {
     const mode = ctx.params.write_mode;
     if (mode && !WRITE_MODES.includes(mode)) {
       throw new TaskError(`task ${ctx.task.id}: params.write_mode must be one of ${WRITE_MODES.map((m) => `"${m}"`).join(', ')} for a redis target, got "${mode}"`);
     }
-    if (ctx.peerType !== 'redis' && isRowPeer(ctx)) {
-      const template = templateOf(ctx);
-      if (!template) throw new TaskError(`task ${ctx.task.id}: a ${ctx.peerType}->redis task needs params.key_template (e.g. "user:{id}") or a to_table with {column} placeholders`);
-      if (new KeyTemplate(template).columns.length === 0) throw new TaskError(`task ${ctx.task.id}: params.key_template "${template}" has no {column} placeholder`);
-    }
     const handle = await openRedis(ctx, 'target');
     await handle.close();
+  }
+
+  settings(ctx: PluginContext): Record<string, string> {
+    return { write_mode: ctx.params.write_mode || 'replace (default)', write_batch: String(ctx.params.write_batch) };
   }
 
   async open(ctx: PluginContext): Promise<WriterSession> {
@@ -61,79 +56,62 @@ export class RedisWriter implements WriterFactory {
   }
 }
 
-/** Stores whose records are rows (mapped with key_template) rather than `{key, type, value, ttl_ms}`. */
-function isRowPeer(ctx: PluginContext): boolean {
-  return ctx.peerType === 'mysql';
-}
-
-class RedisWriterSession implements WriterSession {
-  private readonly p: RedisParams;
+class RedisWriterSession extends WriterSessionBase {
+  protected readonly description = 'redis writer session';
   private readonly mode: WriteMode;
-  private readonly rows: RowToRedis | null;
   private readonly skippedChunks = new Set<string>();
-  private closed = false;
 
   constructor(ctx: PluginContext, private readonly handle: RedisHandle) {
-    this.p = redisParams(ctx);
+    super();
     this.mode = (ctx.params.write_mode || 'replace') as WriteMode;
-    this.rows = isRowPeer(ctx) ? new RowToRedis(this.p, templateOf(ctx)) : null;
   }
 
   async write(batch: Batch): Promise<number> {
-    if (this.closed) throw new WriteError('redis writer session is closed');
+    this.assertOpen();
     if (batch.records.length === 0) return 0;
-    const ops = this.rows ? this.rowOps(batch.records) : await this.recordOps(batch.records);
+    const ops = await this.entryOps(batch.records as unknown as KvEntry[]);
     return this.execute(ops);
   }
 
-  async flush(): Promise<void> {
-    // Every write() resolves after Redis acknowledged it: nothing is buffered.
+
+  /** Delete the entries' keys (a change feed's deletes): one DEL per key, pipelined; a missing key is fine. */
+  async delete(batch: Batch): Promise<number> {
+    this.assertOpen();
+    const ops: Op[] = (batch.records as unknown as KvEntry[]).map((r) => ({ node: this.handle.nodeForKey(r.key), args: ['DEL', r.key], records: 1, kind: 'all', key: r.key }));
+    return this.execute(ops);
   }
 
   private how(): string {
     return this.mode;
   }
 
-  private rowOps(rows: SyncRecord[]): Op[] {
-    const ops: Op[] = [];
-    for (const row of rows) {
-      let v;
-      try {
-        v = this.rows!.convert(row);
-      } catch (err) {
-        throw this.handle.error((err as Error).message, err);
-      }
-      const key = v.key;
-      ops.push({
-        node: this.handle.nodeForKey(key),
-        args: ['EVALSHA', writeTypedScript.shaFor(this.handle.info.major), 2, key, key, v.type, this.how(), v.ttlMs > 0 ? v.ttlMs : 0, ...v.args],
-        records: 1,
-        kind: 'script',
-        key,
-      });
-    }
-    return ops;
-  }
-
-  private async recordOps(records: SyncRecord[]): Promise<Op[]> {
+  /**
+   * Commands for a batch of entries. The time an entry has left is taken now (`expireAt` is
+   * absolute): an entry that expired since it was read is not written and not counted.
+   */
+  private async entryOps(entries: KvEntry[]): Promise<Op[]> {
     const ops: Op[] = [];
     const standalone = !this.handle.cluster;
     const mset: RespArg[] | null = standalone && this.mode !== 'skip_existing' ? ['MSET'] : null;
-    for (const r of records as unknown as RedisRecord[]) {
-      const key = typeof r.key === 'string' || Buffer.isBuffer(r.key) ? r.key : String(r.key);
-      const ttl = typeof r.ttl_ms === 'number' && r.ttl_ms > 0 ? Math.round(r.ttl_ms) : 0;
+    const now = Date.now();
+    for (const r of entries) {
+      const key = r.key;
+      const left = r.expireAt === null ? null : r.expireAt - now;
       if (r.chunk) {
-        ops.push(...(await this.chunkOps(r, key, ttl)));
+        // A page always lands (the key is built from all of them); an expired key gets 1 ms and vanishes.
+        ops.push(...(await this.chunkOps(r, key, left === null ? 0 : Math.max(1, left))));
         continue;
       }
-      if (r.dump) {
-        const args: RespArg[] = ['RESTORE', key, ttl, r.value as Buffer];
+      if (left !== null && left <= 0) continue; // expired since it was read
+      const ttl = left ?? 0; // ms to grant; 0 = no expiry
+      if (r.native) {
+        const args: RespArg[] = ['RESTORE', key, ttl, r.native];
         if (this.mode !== 'skip_existing') args.push('REPLACE');
         ops.push({ node: this.handle.nodeForKey(key), args, records: 1, kind: 'restore', key });
         continue;
       }
       if (r.type === 'string') {
-        const value = r.value === null || r.value === undefined ? '' : Buffer.isBuffer(r.value) || typeof r.value === 'string' ? r.value : String(r.value);
+        const value = r.value as Buffer;
         if (this.mode === 'skip_existing') {
           ops.push({ node: this.handle.nodeForKey(key), args: ttl ? ['SET', key, value, 'PX', ttl, 'NX'] : ['SET', key, value, 'NX'], records: 1, kind: 'nx', key });
         } else if (!ttl && mset) {
@@ -162,7 +140,7 @@ class RedisWriterSession implements WriterSession {
   }
 
   /** One page of a big collection: build it under a temp key, rename over the key on the last page. */
-  private async chunkOps(r: RedisRecord, key: Buffer | string, ttl: number): Promise<Op[]> {
+  private async chunkOps(r: KvEntry, key: Buffer, ttl: number): Promise<Op[]> {
     const chunk = r.chunk!;
     const node = this.handle.nodeForKey(key);
     if (this.mode === 'skip_existing') {
@@ -245,9 +223,7 @@ class RedisWriterSession implements WriterSession {
     return this.handle.error(`${what} failed: ${msg}`, cause);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     await this.handle.close();
   }
 }

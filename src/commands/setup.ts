@@ -15,5 +15,8 @@ export function setupCommand(opts: CommonOptions): CommandSetup {
   const config = loadConfig({ env: opts.env, dir: opts.configDir, usedEnv: opts.usedEnv });
   if (opts.logLevel) config.log.level = opts.logLevel as GoshiftConfig['log']['level'];
   const logger = createLogger(config.log);
+  if (config.bareEnvKeys.length) {
+    logger.info(`config ${config.source}: taken from the environment by goshift's bare-name form (-UsedEnv=false turns it off): ${config.bareEnvKeys.join(', ')}`);
+  }
   return { config, logger };
 }

@@ -9,6 +9,17 @@ function side(type: string, entry: string, table: string): string {
   return `${type}:${entry}${table ? `.${table}` : ''}`;
 }
 
+/** The "last run" cell: a live stream shows as streaming with its lag, other runs with their end and rows. */
+function lastRun(r: { last_run_status: string | null; last_run_end: string | null; last_rows_written: string | null; last_rows_dirty: string | null; last_run_mode: string | null; last_lag_ms: string | null }): string {
+  if (!r.last_run_status) return '-';
+  if (r.last_run_status === 'running' && r.last_run_mode === 'stream') {
+    const lag = r.last_lag_ms === null ? 'lag -' : `lag ${(Number(r.last_lag_ms) / 1000).toFixed(1)} s`;
+    return `streaming, ${lag} (${r.last_rows_written ?? 0} changes)`;
+  }
+  const dirty = Number(r.last_rows_dirty ?? 0) > 0 ? `, ${r.last_rows_dirty} dirty` : '';
+  return `${r.last_run_status} ${r.last_run_end ?? ''} (${r.last_rows_written ?? 0} rows${dirty})`;
+}
+
 /** `goshift tasks`: one line per task row with its status and last run. */
 export async function tasksCommand(opts: CommonOptions): Promise<number> {
   const { config } = setupCommand(opts);
@@ -23,7 +34,7 @@ export async function tasksCommand(opts: CommonOptions): Promise<number> {
         `${r.task_status} ${statusNames[r.task_status ?? ''] ?? ''}`.trim(),
         side(r.from_db_type, `${r.from_app}_${r.from_db}`, r.from_table),
         side(r.to_db_type, `${r.to_app}_${r.to_db}`, r.to_table),
-        r.last_run_status ? `${r.last_run_status} ${r.last_run_end ?? ''} (${r.last_rows_written ?? 0} rows)` : '-',
+        lastRun(r),
         r.task_desc ?? '',
       ]);
     }

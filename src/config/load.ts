@@ -2,8 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors';
 import { packagedConfigDir } from '../paths';
+import { registerPluginModule } from '../registry';
 import { substituteEnv } from './env-substitute';
+import { jsonSyntaxError } from './json-error';
 import { configSchema, GoshiftConfig, validateWithSchema } from './schema';
+
+/** The environment a config file belongs to (`etc/prod.json` -> `prod`), as `-e` names it. */
+export function envOfConfigFile(file: string): string {
+  return path.basename(file, '.json');
+}
 
 /** Where and which config to load. */
 export interface ConfigLocation {
@@ -32,19 +39,43 @@ export function resolveConfigFile(loc: ConfigLocation): string {
  */
 export function loadConfig(loc: ConfigLocation, env: NodeJS.ProcessEnv = process.env): GoshiftConfig {
   const file = resolveConfigFile(loc);
-  let raw: unknown;
+  const raw = parseConfigText(fs.readFileSync(file, 'utf8'), file);
+  const bareEnvKeys: string[] = [];
+  const substituted = substituteEnv(raw, env, loc.usedEnv, file, '', (key, variable) => bareEnvKeys.push(`${key} <- $${variable}`));
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`config ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  const substituted = substituteEnv(raw, env, loc.usedEnv, file);
-  try {
-    const conf = validateWithSchema<Omit<GoshiftConfig, 'source'>>(configSchema, substituted);
-    return { ...conf, source: file };
+    const conf = validateWithSchema<Omit<GoshiftConfig, 'source' | 'bareEnvKeys'>>(configSchema, substituted);
+    registerConfiguredPlugins(conf.plugins, file);
+    // A relative log directory is relative to the config file, wherever goshift is started from.
+    if (conf.log.dir && !path.isAbsolute(conf.log.dir)) conf.log.dir = path.resolve(path.dirname(file), conf.log.dir);
+    return { ...conf, source: file, bareEnvKeys };
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(`config ${file} is invalid: ${oneLine((err as Error).message)}`, { cause: err });
+  }
+}
+
+/** Register the config's extra plugins (paths relative to the config file). */
+function registerConfiguredPlugins(plugins: Record<string, unknown>, file: string): void {
+  for (const [type, modulePath] of Object.entries(plugins ?? {})) {
+    if (typeof modulePath !== 'string' || !modulePath) throw new ConfigError(`config ${file}: plugins.${type} must be a module path, got ${JSON.stringify(modulePath)}`);
+    registerPluginModule(type, path.resolve(path.dirname(file), modulePath));
+  }
+}
+
+/**
+ * `JSON.parse` a config file's text. A syntax error names the file, line and column and never
+ * quotes the text: a config file holds passwords (the parser's own message is not kept, not even
+ * as the cause, because it quotes the text around the error).
+ * @throws ConfigError `config etc/prod.json is not valid JSON at line 6 column 17: unexpected character ...`
+ */
+export function parseConfigText(text: string, file: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    return JSON.parse(body);
+  } catch {
+    const at = jsonSyntaxError(body);
+    const where = at ? ` at line ${at.line} column ${at.column}: ${at.reason}` : '';
+    throw new ConfigError(`config ${file} is not valid JSON${where}`);
   }
 }
 

@@ -1,4 +1,8 @@
 import convict from 'convict';
+import { registerStrictNumberFormats } from './formats';
+
+// Every schema goshift validates (config, plugin connections, params) reads numbers strictly.
+registerStrictNumberFormats();
 
 /** convict schema of the top level of `etc/<env>.json`. Store entries are checked by each plugin. */
 export const configSchema = {
@@ -12,8 +16,9 @@ export const configSchema = {
   },
   log: {
     level: { doc: 'Log level.', format: ['error', 'warn', 'info', 'debug'], default: 'info' },
-    dir: { doc: 'Directory for log files, relative to the working directory. Empty disables file logs.', format: String, default: 'logs' },
+    dir: { doc: 'Directory for log files, relative to the config file\'s directory. Empty disables file logs.', format: String, default: 'logs' },
   },
+  plugins: { doc: 'Extra store plugins: store type -> module path (absolute, or relative to the config file).', format: Object, default: {} },
   from: { doc: 'Source connections: from.<type>.<app>_<db>.', format: Object, default: {} },
   to: { doc: 'Target connections: to.<type>.<app>_<db>.', format: Object, default: {} },
 };
@@ -22,10 +27,17 @@ export const configSchema = {
 export interface GoshiftConfig {
   task_meta: { host: string; port: number; user: string; password: string; db: string; socketPath: string };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; dir: string };
+  /** Extra store plugins: type -> module path. */
+  plugins: Record<string, string>;
   from: Record<string, Record<string, Record<string, unknown>>>;
   to: Record<string, Record<string, Record<string, unknown>>>;
   /** Absolute path of the file the config was read from. */
   source: string;
+  /**
+   * Keys whose value was replaced by goshift's bare env-name form (`key <- $VAR`, never the
+   * value), so a password that happens to equal a variable's name does not change silently.
+   */
+  bareEnvKeys: string[];
 }
 
 /**

@@ -27,10 +27,12 @@ export async function openMetaDb(config: GoshiftConfig, createSchema = false): P
   try {
     if (createSchema) {
       const admin = await mysql.createConnection(base);
+      await admin.query(`SET SESSION sql_mode = '${metaSessionMode}'`);
       await admin.query(`CREATE DATABASE IF NOT EXISTS ${quoteMetaDb(m.db)} DEFAULT CHARACTER SET utf8mb4`);
       await admin.end();
     }
     const pool = mysql.createPool({ ...base, database: m.db, connectionLimit: 3 });
+    pinSessionMode(pool);
     await pool.query('SELECT 1');
     return pool;
   } catch (err) {
@@ -40,6 +42,27 @@ export async function openMetaDb(config: GoshiftConfig, createSchema = false): P
     }
     throw new ConfigError(`cannot reach metadata database task_meta at ${where} as ${m.user}: ${e.message} (config ${config.source})`, { cause: err });
   }
+}
+
+/**
+ * The sql_mode of every metadata session. mysql2 escapes values on the client with backslashes and
+ * goshift quotes names with backticks, so a server whose global mode has NO_BACKSLASH_ESCAPES or
+ * ANSI_QUOTES would read a quote inside an error text as the end of the string. Pinning the mode
+ * per session makes every statement mean the same on any server.
+ */
+export const metaSessionMode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION';
+
+/**
+ * Set {@link metaSessionMode} on each new connection before any statement of goshift's runs on it
+ * (mysql2 queues commands per connection). A connection that refuses it is destroyed, so nothing
+ * runs under the server's own mode.
+ */
+function pinSessionMode(pool: mysql.Pool): void {
+  pool.pool.on('connection', (conn) => {
+    conn.query(`SET SESSION sql_mode = '${metaSessionMode}'`, (err: unknown) => {
+      if (err) conn.destroy();
+    });
+  });
 }
 
 function quoteMetaDb(name: string): string {

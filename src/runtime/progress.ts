@@ -26,6 +26,8 @@ export class ProgressReporter {
     private readonly estimatedRows: number,
     private readonly tty = Boolean(process.stderr.isTTY),
     private readonly intervalMs = 5000,
+    /** Extra words for the line while something slows the run on purpose (the rate limit); '' = none. */
+    private readonly note?: () => string,
   ) {}
 
   /** Start rendering. */
@@ -33,11 +35,11 @@ export class ProgressReporter {
     if (this.tty) {
       this.bar = new cliProgress.SingleBar({
         stream: process.stderr,
-        format: ' {bar} {percentage}% | {value}/{total} rows | {rate} rows/s | shards {shards} | ETA {remaining}',
+        format: ' {bar} {percentage}% | {value}/{total} rows | {rate} rows/s | shards {shards} | ETA {remaining}{note}',
         hideCursor: true,
         etaBuffer: 50,
       }, cliProgress.Presets.shades_classic);
-      this.bar.start(Math.max(this.estimatedRows, 1), 0, { rate: 0, shards: '0/0', remaining: '-' });
+      this.bar.start(Math.max(this.estimatedRows, 1), 0, { rate: 0, shards: '0/0', remaining: '-', note: '' });
       this.timer = setInterval(() => this.render(), 200);
     } else {
       this.timer = setInterval(() => this.logLine(), this.intervalMs);
@@ -67,13 +69,15 @@ export class ProgressReporter {
     const rate = this.rate(c.rowsRead);
     const remaining = rate > 0 ? formatDuration((total - c.rowsRead) / rate) : '-';
     this.bar?.setTotal(total);
-    this.bar?.update(c.rowsRead, { rate, shards: `${c.shardsDone}/${c.shardsTotal}`, remaining });
+    const note = this.note?.() ?? '';
+    this.bar?.update(c.rowsRead, { rate, shards: `${c.shardsDone}/${c.shardsTotal}`, remaining, note: note ? ` | ${note}` : '' });
   }
 
   private logLine(): void {
     const c = this.counters();
     const pct = this.estimatedRows > 0 ? ` (${Math.min(100, Math.round((100 * c.rowsRead) / this.estimatedRows))}%)` : '';
-    this.logger.info(`progress: ${c.rowsRead} read${pct}, ${c.rowsWritten} written, ${this.rate(c.rowsRead)} rows/s, shards ${c.shardsDone}/${c.shardsTotal}`);
+    const note = this.note?.() ?? '';
+    this.logger.info(`progress: ${c.rowsRead} read${pct}, ${c.rowsWritten} written, ${this.rate(c.rowsRead)} rows/s, shards ${c.shardsDone}/${c.shardsTotal}${note ? ` (${note})` : ''}`);
   }
 }
 
@@ -86,8 +90,8 @@ export function formatSummary(s: RunSummary): string {
     `  end      ${s.endedAt.toISOString()}`,
     `  elapsed  ${seconds.toFixed(2)} s`,
     `  shards   ${s.shardsDone}/${s.shardsTotal}`,
-    `  rows     read ${s.rowsRead}, written ${s.rowsWritten}, failed ${s.rowsFailed}`,
-    `  speed    ${Math.round(s.rowsRead / seconds)} rows/s, ${formatBytes(s.bytes / seconds)}/s`,
+    `  rows     read ${s.rowsRead}, written ${s.rowsWritten}, failed ${s.rowsFailed}${s.rowsDirty ? ` (${s.rowsDirty} dirty: refused by the target and skipped)` : ''}${s.rowsSkipped ? `, skipped ${s.rowsSkipped} (copied by an earlier run)` : ''}${s.rowsExpired ? `, expired ${s.rowsExpired} (not written: their expiry had passed)` : ''}`,
+    `  speed    ${Math.round(s.rowsRead / seconds)} rows/s${s.bytes > 0 || s.rowsRead === 0 ? `, ${formatBytes(s.bytes / seconds)}/s` : ' (bytes not measured)'}`,
   ].join('\n');
 }
 

@@ -1,5 +1,7 @@
-import type { Batch, ReaderSession, Shard, WriterSession } from '../contract';
-import { CancelledError, GoshiftError, ReadError, WriteError } from '../errors';
+import type { Batch, JsonValue, ReaderSession, RecordKind, Shard, SyncRecord, WriterSession } from '../contract';
+import { CancelledError, DirtyLimitError, GoshiftError, ReadError, RejectedError, WriteError } from '../errors';
+import type { BatchConverter } from '../records/bridge';
+import { filterEntries } from './entry-filter';
 
 /** Counters of one shard, reported per batch and returned at the end. */
 export interface ShardCounters {
@@ -8,23 +10,130 @@ export interface ShardCounters {
   /** Records of batches whose write failed. */
   rowsFailed: number;
   bytes: number;
+  /** Entries not written because their expiry had passed before the write (not failed). Default 0. */
+  rowsExpired?: number;
+  /** Records the target refused for their data and that were skipped (also in `rowsFailed`). Default 0. */
+  rowsDirty?: number;
+  /** Deletes of a change feed applied to the target (also in `rowsRead` and `rowsWritten`). Default 0. */
+  rowsDeleted?: number;
+  /** Progress deltas only: ms from the batch's newest source change ({@link Batch.changedAt}) until it was written. */
+  lagMs?: number;
+}
+
+/** One record the target refused (see {@link RejectedError}), skipped under a dirty-record budget. */
+export interface DirtyRecord {
+  /** The record's key (the `pk.src` values), or null when the task names no key. */
+  key: JsonValue;
+  /** The target's own words. */
+  reason: string;
+  record: SyncRecord;
+}
+
+/** A dirty-record budget (`params.error_limit`): isolate refused records instead of failing. */
+export interface DirtyBudget {
+  /** Most dirty records the run may skip (> 0; Infinity when only a percent is set). */
+  limit: number;
+  /** The key of a record of `kind`, for the reject store. */
+  keyOf(record: SyncRecord, kind: RecordKind): JsonValue;
+  /**
+   * Store dirty records as they are found (before any limit check). Awaited: the shard goes on,
+   * and can save the position of their batch, only once they are stored.
+   */
+  store(found: DirtyRecord[]): Promise<void>;
+  /** Message when this shard alone found more than `limit`. */
+  exceeded(count: number): string;
+}
+
+/** A durable point of a shard: everything read up to `position` is in the target. */
+export interface DurablePoint {
+  /** The last durable batch's position; null when the shard has none yet (or its reader gives none). */
+  position: JsonValue | null;
+  /** Counters of this attempt up to that point. */
+  rowsRead: number;
+  rowsWritten: number;
+  bytes: number;
+  /** Dirty records skipped up to that point (they are not read again after it). Default 0. */
+  rowsDirty?: number;
+  /** The whole shard is in the target. */
+  done: boolean;
+}
+
+/** Options of {@link runShard}. */
+export interface ShardRunOptions {
+  /** Records per read. */
+  readBatch: number;
+  /** Records per write call. */
+  writeBatch: number;
+  /** Fires on cancel (or stop, for an unbounded shard). */
+  signal: AbortSignal;
+  /** Where, for messages: `task 5 shard pk-3`. */
+  where: string;
+  /** Continue strictly after this durable position (resume or retry). Default: the start. */
+  from?: JsonValue;
+  /**
+   * The first batch may already be in the target (the attempt before was cut off after writing it
+   * but before saving its position): it is marked `replayed` for the writer.
+   */
+  replayFirst: boolean;
+  /** Flush and save a position at most this often, in ms (`params.checkpoint_seconds`). 0 = after every batch. */
+  checkpointMs: number;
+  /** Save a durable point (after the writer flushed). Awaited: the copy goes on only once it is saved. */
+  save(point: DurablePoint): Promise<void>;
+  /** Turn a read batch into what the writer takes (record kinds), or undefined when they match. */
+  convert?: BatchConverter;
+  /** Wait for the run's rate limit to let a batch of this many rows and bytes through. */
+  throttle?: (rows: number, bytes: number) => Promise<void>;
+  /** `--key`: write only entries with one of these keys (UTF-8 text). Default: every record. */
+  keys?: Set<string>;
+  /** `--key`: filled with the named keys handed to the writer. */
+  keysWritten?: Set<string>;
+  /** A dirty-record budget (`params.error_limit`); undefined = a refused batch fails the shard (the default). */
+  dirty?: DirtyBudget;
+  /** Apply a change feed's deletes ({@link Batch.deletes}) to the target; false drops them. Default true. */
+  propagateDeletes?: boolean;
 }
 
 /**
- * Copy one shard: stream batches from the reader, write them in `writeBatch` chunks, acknowledge
- * each batch to the reader after the writer flushed (at-least-once sources), report deltas.
+ * Copy one shard: stream batches from the reader (after `from`), write them in `writeBatch` chunks,
+ * and every `checkpointMs` flush the writer and save the latest position (the Airbyte rule: a
+ * position only after its data is durable). Acknowledges each batch to an at-least-once reader
+ * after the writer flushed it. A cancelled bounded shard saves its position and throws
+ * CancelledError; a stopped unbounded shard saves its position and returns.
  */
 export async function runShard(
   reader: ReaderSession,
   writer: WriterSession,
   shard: Shard,
-  opts: { readBatch: number; writeBatch: number; signal: AbortSignal; where: string },
+  opts: ShardRunOptions,
   report: (delta: ShardCounters) => void,
 ): Promise<ShardCounters> {
-  const total: ShardCounters = { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0 };
-  const batches = reader.read(shard, { batchSize: opts.readBatch, signal: opts.signal })[Symbol.asyncIterator]();
+  const total: ShardCounters = { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0, rowsExpired: 0, rowsDirty: 0, rowsDeleted: 0 };
+  let durable: DurablePoint = { position: opts.from ?? null, rowsRead: 0, rowsWritten: 0, bytes: 0, done: false };
+  let pending: JsonValue | undefined;
+  let lastSave = Date.now();
+  let first = true;
+  const checkpoint = async (): Promise<void> => {
+    if (pending === undefined) return;
+    try {
+      await writer.flush(shard);
+    } catch (err) {
+      throw wrap(err, WriteError, `${opts.where}: write failed`);
+    }
+    durable = { position: pending, rowsRead: total.rowsRead, rowsWritten: total.rowsWritten, bytes: total.bytes, rowsDirty: total.rowsDirty, done: false };
+    pending = undefined;
+    lastSave = Date.now();
+    await opts.save(durable);
+  };
+  // Stopped: keep what is durable. A reader may end its stream early when the signal fires, so a
+  // stream that ends after the signal is never taken for a finished shard.
+  const stop = async (): Promise<ShardCounters> => {
+    await checkpoint();
+    if (shard.unbounded) return total;
+    throw new CancelledError(`${opts.where}: cancelled`);
+  };
+  const batches = reader.read(shard, { batchSize: opts.readBatch, signal: opts.signal, from: opts.from })[Symbol.asyncIterator]();
   for (;;) {
-    if (opts.signal.aborted) throw new CancelledError(`${opts.where}: cancelled`);
+    if (opts.signal.aborted) return stop();
     let next: IteratorResult<Batch>;
     try {
       next = await batches.next();
@@ -32,34 +141,107 @@ export async function runShard(
       throw wrap(err, ReadError, `${opts.where}: read failed`);
     }
     if (next.done) break;
-    const batch = next.value;
+    const read = next.value;
+    if (opts.throttle && read.records.length > 0) await opts.throttle(read.records.length, read.bytes);
+    // Entries are filtered where the batch is entries: as read, or after the row -> entry mapping.
+    const now = Date.now();
+    const before = filterEntries(read, opts.keys, now);
+    const converted = opts.convert ? opts.convert(before.batch) : { batch: before.batch, skipped: 0 };
+    const after = converted.batch === before.batch ? { batch: before.batch, expired: 0, kept: [] } : filterEntries(converted.batch, opts.keys, now);
+    const expired = before.expired + after.expired;
+    const kept = (read.kind ?? 'row') === 'entry' ? before.kept : after.kept;
+    const mapped = after.batch;
+    const deletes = opts.propagateDeletes === false ? [] : mapped.deletes ?? [];
+    const upserts: Batch = mapped.deletes ? { ...mapped, deletes: undefined } : mapped;
+    const batch: Batch = first && opts.replayFirst ? { ...upserts, replayed: true } : upserts;
+    first = false;
+    // A delete read counts as a record read, and as written once the target applied it.
+    const readCount = read.records.length + (read.deletes?.length ?? 0);
     let written = 0;
+    let deleted = 0;
+    const dirty: DirtyRecord[] = [];
     try {
-      for (const chunk of chunks(batch, opts.writeBatch)) written += await writer.write(chunk);
+      for (const chunk of chunks(batch, opts.writeBatch)) {
+        written += opts.dirty ? await writeIsolating(writer, chunk, shard, opts.dirty, dirty) : await writer.write(chunk, shard);
+      }
+      if (deletes.length) {
+        if (!writer.delete) throw new WriteError(`${opts.where}: the target cannot delete records; set params.propagate_deletes to false to keep deleted records there`);
+        for (const chunk of chunks({ kind: batch.kind, records: deletes, bytes: 0 }, opts.writeBatch)) deleted += await writer.delete(chunk, shard);
+      }
+      // Deletes the task keeps (propagate_deletes false) are handled: counted as written.
+      written += deleted + ((read.deletes?.length ?? 0) - deletes.length);
+      if (dirty.length && total.rowsDirty! + dirty.length > opts.dirty!.limit) {
+        throw new DirtyLimitError(opts.dirty!.exceeded(total.rowsDirty! + dirty.length));
+      }
       if (reader.ack) {
-        await writer.flush();
-        await reader.ack(batch);
+        await writer.flush(shard);
+        await reader.ack(read);
       }
     } catch (err) {
-      report({ rowsRead: batch.records.length, rowsWritten: written, rowsFailed: batch.records.length - written, bytes: batch.bytes });
+      report({ rowsRead: readCount, rowsWritten: written, rowsFailed: readCount - written, bytes: read.bytes, rowsDirty: dirty.length });
+      total.rowsRead += readCount;
+      total.rowsWritten += written;
+      total.rowsFailed += readCount - written;
+      total.rowsDirty! += dirty.length;
       throw wrap(err, WriteError, `${opts.where}: write failed`);
     }
-    const delta = { rowsRead: batch.records.length, rowsWritten: written, rowsFailed: 0, bytes: batch.bytes };
+    // Records another shard also reads are counted there (see Batch.recounted).
+    const recounted = Math.min(read.recounted ?? 0, written);
+    const delta: ShardCounters = {
+      rowsRead: readCount - recounted, rowsWritten: written - recounted, rowsFailed: converted.skipped + dirty.length, bytes: read.bytes,
+      rowsExpired: expired, rowsDirty: dirty.length, rowsDeleted: deleted,
+      ...(read.changedAt !== undefined ? { lagMs: Math.max(0, Date.now() - read.changedAt) } : {}),
+    };
     total.rowsRead += delta.rowsRead;
     total.rowsWritten += delta.rowsWritten;
+    total.rowsFailed += delta.rowsFailed;
     total.bytes += delta.bytes;
+    total.rowsExpired! += expired;
+    total.rowsDirty! += dirty.length;
+    total.rowsDeleted! += deleted;
+    for (const k of kept) opts.keysWritten?.add(k);
     report(delta);
+    if (read.position !== undefined) pending = read.position;
+    if (Date.now() - lastSave >= opts.checkpointMs) await checkpoint();
   }
+  if (opts.signal.aborted) return stop();
   try {
-    await writer.flush();
+    await writer.flush(shard);
+    await writer.end?.(shard);
   } catch (err) {
     throw wrap(err, WriteError, `${opts.where}: write failed`);
   }
+  await opts.save({ position: pending ?? durable.position, rowsRead: total.rowsRead, rowsWritten: total.rowsWritten, bytes: total.bytes, rowsDirty: total.rowsDirty, done: true });
   return total;
 }
 
+/**
+ * Write a chunk; when the target refuses it for its data ({@link RejectedError}: nothing of it was
+ * written), write each half in its own call, down to single records, which are the dirty ones.
+ * Every good record is written exactly once: a refused call wrote nothing.
+ * @returns records written; the refused ones are appended to `dirty` (and stored)
+ */
+async function writeIsolating(writer: WriterSession, batch: Batch, shard: Shard, budget: DirtyBudget, dirty: DirtyRecord[]): Promise<number> {
+  try {
+    return await writer.write(batch, shard);
+  } catch (err) {
+    if (!(err instanceof RejectedError)) throw err;
+    const n = batch.records.length;
+    if (n === 1) {
+      const found = { key: budget.keyOf(batch.records[0], batch.kind ?? 'row'), reason: err.reason, record: batch.records[0] };
+      dirty.push(found);
+      await budget.store([found]);
+      return 0;
+    }
+    const half = Math.ceil(n / 2);
+    const part = (records: SyncRecord[]): Batch => ({ ...batch, records, bytes: Math.round((batch.bytes * records.length) / n) });
+    return (await writeIsolating(writer, part(batch.records.slice(0, half)), shard, budget, dirty))
+      + (await writeIsolating(writer, part(batch.records.slice(half)), shard, budget, dirty));
+  }
+}
+
 /** Cut a batch into write-sized chunks without copying when it already fits. */
-function* chunks(batch: Batch, size: number): Generator<Batch> {
+export function* chunks(batch: Batch, size: number): Generator<Batch> {
   const n = batch.records.length;
   if (n <= size) {
     if (n > 0) yield batch;
@@ -67,7 +249,7 @@ function* chunks(batch: Batch, size: number): Generator<Batch> {
   }
   for (let i = 0; i < n; i += size) {
     const records = batch.records.slice(i, i + size);
-    yield { records, bytes: Math.round((batch.bytes * records.length) / n), columns: batch.columns };
+    yield { ...batch, records, bytes: Math.round((batch.bytes * records.length) / n) };
   }
 }
 

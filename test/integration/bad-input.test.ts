@@ -37,7 +37,7 @@ describe('bad input: one clear line, non-zero exit, failed run recorded, task ne
     ['unknown write_mode', { from_table: 'src', to_table: 'dst', params: { write_mode: 'merge-ish' } }, /params\.write_mode must be one of upsert, insert, ignore, replace/],
     ['unknown store type', { from_table: 'src', to_table: 'dst', from_db_type: 'oracle' }, /unknown store type "oracle" in task \d+ from_db_type \(known: .*mysql/],
     ['missing config entry', { from_table: 'src', to_table: 'dst', from_app: 'nowhere' }, /has no entry from\.mysql\.nowhere_gsd_\w+/],
-    ['unreachable host', { from_table: 'src', to_table: 'dst', from_app: 'down' }, /cannot connect to mysql at 127\.0\.0\.1:1 \(from\.mysql\.down_gsd_\w+, task \d+\): host unreachable \(ECONNREFUSED\)/],
+    ['unreachable host', { from_table: 'src', to_table: 'dst', from_app: 'down' }, /cannot connect to mysql at 127\.0\.0\.1:1 \(from\.mysql\.down_gsd_\w+, task \d+\): connection refused: nothing listens there/],
     ['wrong password', { from_table: 'src', to_table: 'dst', from_app: 'badpw' }, /cannot connect to mysql at 127\.0\.0\.1:3306 \(from\.mysql\.badpw_gsd_\w+, task \d+\): access denied for user "gsu_\d+"/],
     ['missing source table', { from_table: 'nosuch', to_table: 'dst' }, /source table gsd_\w+\.nosuch does not exist/],
     ['missing target table', { from_table: 'src', to_table: 'nosuch' }, /target table gsd_\w+\.nosuch does not exist/],
@@ -53,7 +53,9 @@ describe('bad input: one clear line, non-zero exit, failed run recorded, task ne
     expect(errorLine(res.stderr)).toMatch(message);
     expect(res.stderr + res.stdout).not.toContain(secret);
     expect(await env.lastRun(id)).toMatchObject({ status: 'failed', error_text: expect.stringMatching(message) });
-    expect(await env.taskStatus(id)).not.toBe('2');
+    // One rule: a run refused before it started leaves task_status as it was, and says so.
+    expect(await env.taskStatus(id)).toBe('1');
+    expect(errorLine(res.stderr)).toMatch(/\(refused before it started: nothing was copied, task status left at 1\)$/);
     expect(await env.sql('SELECT COUNT(*) AS n FROM dst')).toEqual([{ n: '0' }]);
     expect(await env.sql('SELECT COUNT(*) AS n FROM src')).toEqual([{ n: '2' }]);
   });
@@ -62,12 +64,13 @@ describe('bad input: one clear line, non-zero exit, failed run recorded, task ne
     const res = await env.run(987654);
     expect(res.code).toBe(4);
     expect(errorLine(res.stderr)).toMatch(/task 987654 not found in task_def_sync_manager/);
-    expect(await env.lastRun(987654)).toMatchObject({ status: 'failed' });
+    // No run record for a task that does not exist.
+    expect(await env.lastRun(987654)).toBeUndefined();
   });
 
   async function fakeRunningRun(taskId: number, host: string, pid: number): Promise<number> {
     const [res] = await env.admin.query(
-      `INSERT INTO \`${env.metaDb}\`.goshift_run (task_id, mode, cmd, status, started_at, host, pid) VALUES (?, 'init', 'run', 'running', NOW(3), ?, ?)`,
+      `INSERT INTO \`${env.metaDb}\`.goshift_run (task_id, mode, cmd, status, started_at, heartbeat_at, host, pid) VALUES (?, 'init', 'run', 'running', NOW(3), NOW(3), ?, ?)`,
       [taskId, host, pid],
     );
     return (res as { insertId: number }).insertId;
@@ -80,7 +83,8 @@ describe('bad input: one clear line, non-zero exit, failed run recorded, task ne
     const refused = await env.run(id);
     expect(refused.code).toBe(4);
     expect(errorLine(refused.stderr)).toMatch(new RegExp(`task ${id} is already running: run \\d+ \\(pid ${process.pid} on ${os.hostname()}.*--force`));
-    expect(await env.lastRun(id)).toMatchObject({ status: 'failed' });
+    expect(await env.lastRun(id)).toMatchObject({ status: 'refused' });
+    expect(await env.taskStatus(id)).toBe('1');
     expect(await env.sql('SELECT COUNT(*) AS n FROM dst')).toEqual([{ n: '0' }]);
     expect((await env.run(id, ['--force'])).code).toBe(0);
     await env.sql('DELETE FROM dst');
@@ -91,9 +95,9 @@ describe('bad input: one clear line, non-zero exit, failed run recorded, task ne
     const stale = await fakeRunningRun(crashed, os.hostname(), deadPid);
     const res = await env.run(crashed);
     expect(res.code).toBe(0);
-    expect(res.stderr).toMatch(new RegExp(`run ${stale} \\(pid ${deadPid}\\) died without finishing`));
+    expect(res.stderr).toMatch(new RegExp(`run ${stale} died: process ${deadPid} on .* is gone; recorded it as failed`));
     const [rows] = await env.admin.query(`SELECT status, error_text FROM \`${env.metaDb}\`.goshift_run WHERE id = ?`, [stale]);
-    expect((rows as Record<string, string>[])[0]).toMatchObject({ status: 'failed', error_text: expect.stringContaining('abandoned') });
+    expect((rows as Record<string, string>[])[0]).toMatchObject({ status: 'failed', error_text: expect.stringContaining('died') });
     await env.sql('DELETE FROM dst');
   });
 

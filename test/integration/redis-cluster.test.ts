@@ -138,8 +138,21 @@ describe('Redis Cluster', () => {
     expect(e2.message).toMatch(/127\.0\.0\.1:1 connection refused.*127\.0\.0\.1:2 connection refused/);
     const withDb = pluginContext(redis, { connection: { port: handle.nodes[0].port, cluster: true, db: 2 } });
     await expect(redis.reader!.plan(withDb)).rejects.toThrow(/Cluster has only db 0/);
-    // One dead seed among live ones is fine.
-    const mixed = pluginContext(redis, { connection: { cluster: ['127.0.0.1:1', seeds[1]] }, task: { from_table: `${prefix}none:*` } });
-    await expect(redis.reader!.plan(mixed)).resolves.toBeDefined();
+    // One dead seed among live ones is fine: the plan still covers every master and its shards
+    // read every key.
+    await fillStrings(cluster, `${prefix}k:`, 300);
+    const mixed = pluginContext(redis, { connection: { cluster: ['127.0.0.1:1', seeds[1]] }, params: { worker_num: 2 }, task: { from_table: `${prefix}k:*` } });
+    const shards = await redis.reader!.plan(mixed);
+    expect([...new Set(shards.map((s) => (s.spec as { node: string }).node))].sort()).toEqual([...seeds].sort());
+    const session = await redis.reader!.open(mixed);
+    try {
+      const read: string[] = [];
+      for (const shard of shards) {
+        for await (const batch of session.read(shard, { batchSize: 100, signal: mixed.signal })) read.push(...batch.records.map((r) => String((r as { key: Buffer }).key)));
+      }
+      expect([...new Set(read)].sort()).toEqual(Array.from({ length: 300 }, (_, i) => `${prefix}k:${i}`).sort());
+    } finally {
+      await session.close();
+    }
   });
 });

@@ -4,11 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
+import mysql from '../../plugins/mysql';
 import redis from '../../plugins/redis';
-import type { Batch, PluginContext, SyncRecord, WriterFactory } from '../../src/contract';
+import type { Batch, KvEntry, PluginContext, Shard, SyncRecord, WriterFactory } from '../../src/contract';
 import { ReadError, WriteError } from '../../src/errors';
+import { checkBridge } from '../../src/records/bridge';
+import { decodeEnvelope, encodeEnvelope } from '../../src/records/envelope';
 import { drive } from '../support/drive-plugins';
-import { pluginContext } from '../support/plugin-context';
+import { pluginContext, taskRow } from '../support/plugin-context';
 import { startRedisServer } from '../support/redis-cluster';
 import { deleteKeys, fillStrings, keysOf, snapshotKey } from '../support/redis-data';
 
@@ -102,6 +105,52 @@ describe('redis -> redis', () => {
     await expectSameKeys(keys);
   });
 
+  test('without a native peer every type travels as typed, whole entries that round-trip exactly through the portable envelope', async () => {
+    const keys = await fillAllTypes();
+    const params = { collection_page: 50, worker_num: 3, read_batch: 7, write_batch: 3 };
+    // A reader whose peer is another store (no shared native format), a writer fed from JSON text,
+    // as if every entry had been stored as an envelope (an S3 object, a file line) and restored.
+    const reader = readerCtx(params, {}, 'mysql');
+    expect(reader.peerNative).toBe(false);
+    const viaEnvelope: WriterFactory = {
+      open: async (ctx) => {
+        const inner = await redis.writer!.open(ctx);
+        return {
+          write: (batch: Batch, shard: Shard) => {
+            const entries = batch.records as unknown as KvEntry[];
+            for (const e of entries) {
+              expect(e.native).toBeUndefined();
+              expect(e.chunk).toBeUndefined();
+            }
+            const restored = entries.map((e) => decodeEnvelope(encodeEnvelope(e)) as unknown as SyncRecord);
+            return inner.write({ ...batch, records: restored }, shard);
+          },
+          flush: (shard: Shard) => inner.flush(shard),
+          close: () => inner.close(),
+        };
+      },
+    };
+    const res = await drive(redis.reader!, reader, viaEnvelope, writerCtx(params, 'mysql'));
+    expect(res.read).toBe(16);
+    expect(res.written).toBe(16);
+    await expectSameKeys(keys);
+  });
+
+  test('expiry is absolute: a write grants only the time left, an entry already expired is not written', async () => {
+    const session = await redis.writer!.open(writerCtx());
+    const shard = { id: 's', label: 's', spec: {} };
+    const entry = (name: string, expireAt: number | null): SyncRecord => ({ key: Buffer.from(`${prefix}${name}`), type: 'string', value: Buffer.from('v'), expireAt }) as unknown as SyncRecord;
+    const now = Date.now();
+    const n = await session.write({ kind: 'entry', records: [entry('left', now + 60_000), entry('gone', now - 1), entry('never', null)], bytes: 3 }, shard);
+    await session.close();
+    expect(n).toBe(2);
+    expect(await dst.exists(`${prefix}gone`)).toBe(0);
+    const left = await dst.pttl(`${prefix}left`);
+    expect(left).toBeGreaterThan(55_000);
+    expect(left).toBeLessThanOrEqual(60_000);
+    expect(await dst.pttl(`${prefix}never`)).toBe(-1);
+  });
+
   test('write modes: skip_existing keeps existing keys and counts only new ones; merge adds fields', async () => {
     await src.set(`${prefix}s1`, 'new');
     await src.set(`${prefix}s2`, 'new');
@@ -135,10 +184,14 @@ describe('redis -> redis', () => {
     const res = await drive(redis.reader!, readerCtx({}, { from_table: `${prefix}nothing:*` }), redis.writer!, writerCtx());
     expect(res.read).toBe(0);
     expect(res.written).toBe(0);
-    const empty = pluginContext(redis, { connection: { port: 6379, db: 15 }, task: { from_table: '*' } });
-    const emptyDb = new Redis({ db: 15 });
-    if ((await emptyDb.dbsize()) === 0) expect(await redis.reader!.plan(empty)).toEqual([]);
-    emptyDb.disconnect();
+    // A private server, so the db is empty whatever other tests keep in the shared one.
+    const server = await startRedisServer();
+    try {
+      const empty = pluginContext(redis, { connection: { port: server.port, db: 15 }, task: { from_table: '*' } });
+      expect(await redis.reader!.plan(empty)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
   });
 });
 
@@ -242,11 +295,11 @@ describe('dirty-set sync', () => {
       open: async (ctx) => {
         const inner = await redis.writer!.open(ctx);
         return {
-          write: async (b: Batch) => {
+          write: async (b: Batch, shard: Shard) => {
             if (++calls === 3) throw new WriteError('target went away');
-            return inner.write(b);
+            return inner.write(b, shard);
           },
-          flush: () => inner.flush(),
+          flush: (shard: Shard) => inner.flush(shard),
           close: () => inner.close(),
         };
       },
@@ -297,6 +350,10 @@ describe('bad input fails with one clear line', () => {
       expect(bad).toBeInstanceOf(ReadError);
       expect(oneLine(bad)).toMatch(/authentication failed/);
       expect(bad.message).not.toContain('nope');
+      // With a db other than 0 the SELECT after the failed AUTH answers NOAUTH: the wrong password is still the reason.
+      const badDb = await redis.reader!.plan(pluginContext(redis, { connection: { port: server.port, password: 'nope' }, task: { from_db: '3' } })).catch((e) => e);
+      expect(oneLine(badDb)).toMatch(/authentication failed: wrong username or password/);
+      expect(oneLine(badDb)).not.toMatch(/needs a password/);
       const none = await redis.reader!.plan(pluginContext(redis, { connection: { port: server.port } })).catch((e) => e);
       expect(oneLine(none)).toMatch(new RegExp(`127\\.0\\.0\\.1:${server.port}.*(password|NOAUTH|authentication)`));
       const ok = await redis.reader!.plan(pluginContext(redis, { connection: { port: server.port, password: 's3cret-pw' } }));
@@ -321,14 +378,15 @@ describe('bad input fails with one clear line', () => {
 
   test('write_mode and key_template are checked before any data moves', async () => {
     await expect(redis.writer!.validate!(writerCtx({ write_mode: 'upsert' }))).rejects.toThrow(/write_mode must be one of "replace", "skip_existing", "merge"/);
-    await expect(redis.writer!.validate!(writerCtx({}, 'mysql'))).rejects.toThrow(/needs params.key_template/);
+    const toRedis = writerCtx({}, 'mysql');
+    expect(() => checkBridge(mysql, redis, taskRow({ from_db_type: 'mysql', to_db_type: 'redis' }), toRedis.params)).toThrow(/needs params.key_template/);
     await expect(redis.reader!.validate!(readerCtx({ mode: 'dirty_set' }, { from_table: '' }))).rejects.toThrow(/needs params.dirty_set/);
   });
 
   test('a DUMP payload the target cannot restore points at copy_method typed', async () => {
     const session = await redis.writer!.open(writerCtx());
-    const rec = { key: `${prefix}x`, type: 'hash', value: Buffer.from('\x10garbage\x0b\x00'), ttl_ms: -1, dump: true } as unknown as SyncRecord;
-    const err = await session.write({ records: [rec], bytes: 0 }).catch((e) => e);
+    const entry: KvEntry = { key: Buffer.from(`${prefix}x`), type: 'hash', value: [], expireAt: null, native: Buffer.from('\x10garbage\x0b\x00') };
+    const err = await session.write({ kind: 'entry', records: [entry as unknown as SyncRecord], bytes: 0 }, { id: 's', label: 's', spec: {} }).catch((e) => e);
     await session.close();
     expect(err).toBeInstanceOf(WriteError);
     expect(oneLine(err)).toMatch(/copy_method to "typed"/);

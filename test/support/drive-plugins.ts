@@ -21,6 +21,11 @@ export interface DriveOptions {
 }
 
 /**
+ * A simplified copy of the runtime's read/write loop, for tests that deliberately call the redis
+ * plugin's API directly (test/integration/redis-plugin.test.ts, redis-cluster.test.ts). It is not
+ * the runtime: no pool, no positions, no kind bridge. The conformance suite runs the real runtime
+ * (the built CLI) instead and must not use this.
+ *
  * Drive a reader and a writer the way the runner does, in one process: validate, prepare and
  * plan on the "main thread", then a few "threads" that each open one reader and one writer
  * session and run several shards concurrently: read batches of `read_batch`, write them in
@@ -61,14 +66,15 @@ export async function drive(
       const size = writerCtx.params.write_batch;
       for (let i = 0; i < batch.records.length; i += size) {
         const records = batch.records.length <= size ? batch.records : batch.records.slice(i, i + size);
-        const n = await w.write({ records, bytes: 0, columns: batch.columns });
+        const n = await w.write({ kind: batch.kind, records, bytes: 0, columns: batch.columns }, shard);
         result.written += n;
       }
-      await w.flush();
+      await w.flush(shard);
       await r.ack?.(batch);
       await opts.onBatch?.(batch, shard);
     }
-    await w.flush();
+    await w.flush(shard);
+    await w.end?.(shard);
   };
   const lanes = Array.from({ length: Math.min(concurrency, Math.max(1, queue.length)) }, async (_, lane) => {
     while (next < queue.length) {

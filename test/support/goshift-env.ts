@@ -36,6 +36,12 @@ export interface TaskRowInput {
  * Extra config entries can be merged in with `writeConfig`.
  */
 export class GoshiftTestEnv {
+  /**
+   * @param server the MariaDB holding both schemas (default: the shared one on 127.0.0.1:3306;
+   *   a private server from `startPrivateMariadb` for tests that change its settings or stop it)
+   */
+  constructor(readonly server: { host: string; port: number } = { host: '127.0.0.1', port: 3306 }) {}
+
   readonly suffix = randomUUID().replace(/-/g, '').slice(0, 10);
   readonly metaDb = `gsm_${this.suffix}`;
   readonly dataDb = `gsd_${this.suffix}`;
@@ -46,11 +52,7 @@ export class GoshiftTestEnv {
 
   /** Create schemas, config and metadata tables. */
   async setup(): Promise<this> {
-    this.admin = await mysql.createConnection({
-      host: '127.0.0.1', port: 3306, user: 'root', password: '', charset: 'utf8mb4_general_ci',
-      supportBigNumbers: true, bigNumberStrings: true, dateStrings: true, timezone: 'Z',
-    });
-    await this.admin.query("SET time_zone = '+00:00'");
+    await this.reconnect();
     await this.admin.query(`CREATE DATABASE \`${this.dataDb}\` DEFAULT CHARACTER SET utf8mb4`);
     this.writeConfig();
     const init = await this.cli(['init-db', '-c', this.configDir, '-e', 'test']);
@@ -58,16 +60,29 @@ export class GoshiftTestEnv {
     return this;
   }
 
-  /** The mysql connection entry of the data schema. */
-  mysqlEntry(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    return { host: '127.0.0.1', port: 3306, user: 'root', password: '', db: this.dataDb, ...overrides };
+  /** (Re)open the admin connection (after the server restarted), in UTC and with backslash escapes. */
+  async reconnect(): Promise<void> {
+    this.admin = await mysql.createConnection({
+      host: this.server.host, port: this.server.port, user: 'root', password: '', charset: 'utf8mb4_general_ci',
+      supportBigNumbers: true, bigNumberStrings: true, dateStrings: true, timezone: 'Z',
+    });
+    await this.admin.query("SET time_zone = '+00:00'");
+    // The test's own statements use backslash escapes and backtick names, whatever the server's global mode.
+    const [[{ mode }]] = (await this.admin.query('SELECT @@SESSION.sql_mode AS mode')) as unknown as [[{ mode: string }]];
+    const kept = mode.split(',').filter((m) => m && m !== 'NO_BACKSLASH_ESCAPES' && m !== 'ANSI_QUOTES');
+    await this.admin.query('SET SESSION sql_mode = ?', [kept.join(',')]);
   }
 
-  /** (Re)write `<configDir>/test.json`; `extra` is deep-merged into `from` and `to`. */
-  writeConfig(extra: { from?: Record<string, Record<string, unknown>>; to?: Record<string, Record<string, unknown>> } = {}): void {
+  /** The mysql connection entry of the data schema. */
+  mysqlEntry(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return { host: this.server.host, port: this.server.port, user: 'root', password: '', db: this.dataDb, ...overrides };
+  }
+
+  /** (Re)write `<configDir>/test.json`; `extra` is deep-merged into `from`, `to` and `plugins`. */
+  writeConfig(extra: { from?: Record<string, Record<string, unknown>>; to?: Record<string, Record<string, unknown>>; plugins?: Record<string, string> } = {}): void {
     this.extra = mergeDeep(this.extra, extra);
     const base = {
-      task_meta: { host: '127.0.0.1', port: 3306, user: 'root', password: '', db: this.metaDb },
+      task_meta: { host: this.server.host, port: this.server.port, user: 'root', password: '', db: this.metaDb },
       log: { level: 'info', dir: path.join(this.configDir, 'logs') },
       from: { mysql: { [`${this.app}_${this.dataDb}`]: this.mysqlEntry() } },
       to: { mysql: { [`${this.app}_${this.dataDb}`]: this.mysqlEntry() } },
@@ -110,8 +125,8 @@ export class GoshiftTestEnv {
   }
 
   /** Start a run in the background (to signal it or disturb it mid-run). */
-  spawnRun(id: number): { child: ChildProcess; stderr: () => string; exited: Promise<number> } {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'goshift'), '-c', this.configDir, '-e', 'test', '-id', String(id)], { cwd: this.configDir });
+  spawnRun(id: number, more: string[] = []): { child: ChildProcess; stderr: () => string; exited: Promise<number> } {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'goshift'), '-c', this.configDir, '-e', 'test', '-id', String(id), ...more], { cwd: this.configDir });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += String(d)));
     const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));

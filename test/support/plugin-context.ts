@@ -3,6 +3,9 @@ import type { ConnectionConfig, Plugin, PluginContext } from '../../src/contract
 import type { TaskRow } from '../../src/meta/task-row';
 import { parseParams } from '../../src/params';
 import { validateWithSchema } from '../../src/config/schema';
+import { sharesNativeFormat, writerAppends } from '../../src/records/bridge';
+import { mappingParamsSchema } from '../../src/records/params';
+import { getPlugin } from '../../src/registry';
 
 /** What a hand-built context needs; everything else gets a harmless default. */
 export interface ContextInput {
@@ -12,7 +15,7 @@ export interface ContextInput {
   params?: string | Record<string, unknown>;
   /** The connection entry (validated with the plugin's connectionSchema). */
   connection: Record<string, unknown>;
-  /** The other side's store type. Default: the plugin's own type. */
+  /** The other side's store type (sets `peerNative` and the task row's other type). Default: the plugin's own type. */
   peerType?: string;
   /** Plugins whose paramsSchema the params are validated against. Default: `[plugin]`. */
   paramPlugins?: Plugin[];
@@ -34,17 +37,19 @@ export function taskRow(over: Partial<TaskRow> = {}): TaskRow {
 
 /**
  * Build a {@link PluginContext} by hand, the way the runner does: params validated with
- * `parseParams` against the plugins' schemas, the connection entry with the plugin's schema.
+ * `parseParams` against the mapping keys and the plugins' schemas, the connection entry with the
+ * plugin's schema.
  * @example pluginContext(redis, { connection: { port: 6379 }, task: { from_table: 'user:*' } })
  */
 export function pluginContext(plugin: Plugin, input: ContextInput): PluginContext {
   const raw = input.params === undefined ? null : typeof input.params === 'string' ? input.params : JSON.stringify(input.params);
   const task = taskRow({ from_db_type: plugin.type, to_db_type: input.peerType ?? plugin.type, params: raw, ...input.task });
-  const schemas = (input.paramPlugins ?? [plugin]).map((p) => p.paramsSchema ?? {});
+  const schemas = [mappingParamsSchema, ...(input.paramPlugins ?? [plugin]).map((p) => p.paramsSchema ?? {})];
   const params = parseParams(raw, task.id, schemas);
   const connection = validateWithSchema<ConnectionConfig>(plugin.connectionSchema, input.connection);
+  const peer = getPlugin(input.peerType ?? plugin.type);
   return {
-    task, params, connection, peerType: input.peerType ?? plugin.type, mode: input.mode ?? 'init', runState: {},
+    task, params, connection, peerNative: Boolean(peer && sharesNativeFormat(plugin, peer)), readOnce: writerAppends(peer, params), mode: input.mode ?? 'init', runState: {}, keys: [], shardsPerThread: params.worker_num,
     logger, signal: input.signal ?? new AbortController().signal,
   };
 }

@@ -18,8 +18,18 @@ describe('LazySession', () => {
     expect(closes).toBe(1);
   });
 
-  test('closing a session that never opened does nothing', async () => {
-    const lazy = new LazySession(async () => ({ close: async () => undefined }));
-    await expect(lazy.close()).resolves.toBeUndefined();
+  test('closing a session that never opened does nothing: it neither opens nor closes one', async () => {
+    let opens = 0;
+    let closes = 0;
+    const lazy = new LazySession(async () => {
+      opens++;
+      return { close: async () => void closes++ };
+    });
+    await lazy.close();
+    expect({ opens, closes }).toEqual({ opens: 0, closes: 0 });
+    // It is still usable afterwards: the first use opens, the next close closes that one.
+    await lazy.get();
+    await lazy.close();
+    expect({ opens, closes }).toEqual({ opens: 1, closes: 1 });
   });
 });

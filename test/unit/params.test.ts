@@ -27,9 +27,48 @@ describe('params', () => {
     ['{"column_map":{"a":1}}', 'params.column_map must be an object of strings'],
     ['{"wroker_num":4}', 'params.wroker_num is not a known key'],
     ['{"pk":{"src":"id","dst":"id"}}', 'params.pk.dst is not a known key'],
+    ['{"worker_num":100000}', 'task 3: params.worker_num must be at most 256, got 100000'],
+    ['{"worker_num":257}', 'task 3: params.worker_num must be at most 256, got 257'],
+    ['{"pk":"id"}', 'task 3: params.pk must be an object {"src": ..., "dest": ...}, got "id"'],
+    ['{"pk":["id"]}', 'task 3: params.pk must be an object {"src": ..., "dest": ...}, got ["id"]'],
+    ['{"diff_column":"update_time"}', 'task 3: params.diff_column must be an object {"src": ..., "dest": ...}, got "update_time"'],
+    ['{"split":null}', 'task 3: params.split must be an object {"pk": ...}, got null'],
+    ['{"pk":{"src":5}}', 'task 3: params.pk.src must be a string, got 5'],
+    ['{"where":["a"]}', 'task 3: params.where must be a string, got ["a"]'],
+    ['{"direct_copy":"yes"}', 'task 3: params.direct_copy must be true or false, got "yes"'],
+    ['{"retries":"3x"}', 'task 3: params.retries must be a whole number >= 0, got "3x"'],
+    ['{"shard_rows":-1}', 'task 3: params.shard_rows must be a whole number >= 0, got -1'],
+    ['{"column_map":[["a","b"]]}', 'task 3: params.column_map must be an object of strings'],
+    ['{"column_map":{"a.b":7}}', 'task 3: params.column_map must be an object of strings'],
+    ['{"pk":{"src":"id","dst":"id"}}', 'task 3: params.pk.dst is not a known key (did you mean \"dest\"?) (pk has src, dest)'],
     ['[1,2]', 'params must be a JSON object'],
     ['{"x":', 'params is not valid JSON'],
   ])('%s is rejected: %s', (raw, message) => {
     expect(() => parseParams(raw, 3, mysqlKeys)).toThrow(message);
+    let text = '';
+    try {
+      parseParams(raw, 3, mysqlKeys);
+    } catch (err) {
+      text = (err as Error).message;
+    }
+    // Messages speak params, not convict.
+    expect(text).not.toMatch(/configuration param|value was|did you override|must be of type/);
+  });
+
+  test('worker_num 256 is the largest accepted', () => {
+    expect(parseParams('{"worker_num":256}', 1, mysqlKeys).worker_num).toBe(256);
+  });
+
+  test('keys of free-form maps may contain dots (a column named a.b is legal in MySQL)', () => {
+    const p = parseParams('{"column_map":{"a.b":"x.y","c":"d","e.f.g":"h"},"pk":{"src":"a.b"}}', 1, mysqlKeys);
+    expect(p.column_map).toEqual({ 'a.b': 'x.y', c: 'd', 'e.f.g': 'h' });
+    expect(sourceKeyColumns(p)).toEqual(['a.b']);
+  });
+
+  test('a plugin map param with dotted keys is kept as written', () => {
+    const pluginKeys = { field_map: { doc: 'a map', format: Object, default: {} as Record<string, unknown> } };
+    const p = parseParams('{"field_map":{"user.name":"name","n":{"deep.er":1}}}', 1, [pluginKeys]);
+    expect(p.field_map).toEqual({ 'user.name': 'name', n: { 'deep.er': 1 } });
+    expect(() => parseParams('{"field_map":"x"}', 1, [pluginKeys])).toThrow('task 1: params.field_map must be an object, got "x"');
   });
 });

@@ -1,0 +1,112 @@
+/**
+ * MySQL -> MySQL across servers: the `rows`-row orders table on the shared MariaDB (3306) copied to
+ * a second, private MariaDB on a free loopback port (its own datadir, removed at the end), in one
+ * run: goshift with its default params into an empty target table, goshift again into the now full
+ * target (an upsert of every row), and mydumper | myloader (2 threads each) into an empty schema.
+ * Every copy is checked against the source with CHECKSUM TABLE. Prints seconds, ratios, goshift's
+ * peak RSS (VmHWM of the process: main and worker threads) and the machine load, since on a shared
+ * machine only ratios within one run compare.
+ *   node dist/bench/run.js mysql-cross [--rows N]     BENCH_PARAMS='{"worker_num":8}' overrides params
+ *   BENCH_ONLY=goshift skips the peers (memory runs, e.g. --rows 10000000); BENCH_RSS_TRACE=1 prints
+ *   goshift's RSS at each tenth of a run; BENCH_PARAMS_B='{...}' adds a second goshift variant;
+ *   BENCH_SKIP_FULL=1 skips the copies into the full target; BENCH_NODE_FLAGS='--cpu-prof' passes
+ *   node flags to goshift.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { packageRoot } from '../src/paths';
+import { startPrivateMariadb } from '../test/support/private-mariadb';
+import { Measured, timeCommand } from './measure';
+import { checksum, ddl, loadOrders } from './mysql';
+
+const SRC = 'goshift_bench_src';
+const DST = 'goshift_bench_dst';
+const META = 'goshift_bench_xmeta';
+
+/** The load average, printed with every figure (timings are only comparable inside one run). */
+function load(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+async function resetTarget(target: mysql.Connection, withTable: boolean): Promise<void> {
+  await target.query(`DROP DATABASE IF EXISTS ${DST}`);
+  await target.query(`CREATE DATABASE ${DST} DEFAULT CHARACTER SET utf8mb4`);
+  if (withTable) await target.query(ddl(DST));
+}
+
+/** Run the cross-server benchmark and print its table. */
+export async function runMysqlCrossBench(rows: number, params: Record<string, unknown> = process.env.BENCH_PARAMS ? JSON.parse(process.env.BENCH_PARAMS) : {}): Promise<void> {
+  const admin = await mysql.createConnection({ host: '127.0.0.1', user: 'root', bigNumberStrings: true, supportBigNumbers: true });
+  await admin.query(`CREATE DATABASE IF NOT EXISTS ${SRC} DEFAULT CHARACTER SET utf8mb4`);
+  await loadOrders(admin, SRC, rows);
+  const expected = await checksum(admin, SRC);
+  // A buffer pool that holds the copied table, as a production target's would.
+  const server = await startPrivateMariadb(['--innodb-buffer-pool-size=512M', '--innodb-log-file-size=256M']);
+  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'goshift-bench-'));
+  let target: mysql.Connection | undefined;
+  try {
+    target = await server.connect();
+    const results: { name: string; m: Measured; load: string }[] = [];
+    const verify = async (name: string, m: Measured): Promise<void> => {
+      const got = await checksum(target!, DST);
+      if (got !== expected) throw new Error(`${name}: target checksum ${got} differs from source ${expected}`);
+      results.push({ name, m, load: load() });
+      process.stdout.write(`  ${name}: ${m.seconds.toFixed(2)} s${m.peakMiB ? `, peak ${m.peakMiB.toFixed(0)} MiB, ${m.cpuSeconds!.toFixed(1)} CPU s` : ''} (load ${load()})\n`);
+    };
+    process.stdout.write(`cross-server copy: source 127.0.0.1:3306, target private MariaDB 127.0.0.1:${server.port} (load ${load()})\n`);
+
+    const entry = { host: '127.0.0.1', port: 3306, user: 'root', password: '', db: SRC };
+    fs.writeFileSync(path.join(configDir, 'bench.json'), JSON.stringify({
+      task_meta: { ...entry, db: META },
+      log: { level: 'warn', dir: '' },
+      from: { mysql: { [`bench_${SRC}`]: entry } },
+      to: { mysql: { [`bench_${DST}`]: { ...entry, port: server.port, db: DST } } },
+    }));
+    const goshift = `node ${process.env.BENCH_NODE_FLAGS ?? ''} ${path.join(packageRoot, 'bin', 'goshift')} -c ${configDir} -e bench`;
+    await timeCommand(`${goshift} init-db`);
+    await admin.query(`DELETE FROM ${META}.task_def_sync_manager WHERE id = 1`);
+    await admin.query(
+      `INSERT INTO ${META}.task_def_sync_manager (id, from_app, to_app, from_db_type, to_db_type, from_db, to_db, from_table, to_table, params, task_desc)
+       VALUES (1, 'bench', 'bench', 'mysql', 'mysql', ?, ?, 'orders', 'orders', ?, 'cross-server benchmark')`,
+      [SRC, DST, JSON.stringify(params)],
+    );
+    // The peer runs first: it also warms both servers' buffer pools for goshift.
+    if (process.env.BENCH_ONLY !== 'goshift') {
+      const dumpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'goshift-mydumper-'));
+      fs.rmSync(dumpDir, { recursive: true });
+      await resetTarget(target, false);
+      await verify('mydumper | myloader (2 threads), empty target', await timeCommand(
+        `mydumper -h 127.0.0.1 -u root -B ${SRC} -T orders -t 2 -r 100000 -o ${dumpDir} -v 1 && myloader -h 127.0.0.1 -P ${server.port} -u root -d ${dumpDir} -B ${DST} -s ${SRC} -t 2 -o -v 1`,
+      ));
+      fs.rmSync(dumpDir, { recursive: true, force: true });
+    }
+    // BENCH_PARAMS_B: a second goshift variant (e.g. '{"load_data":false}'), right after the first,
+    // so both meet about the same load.
+    const variants: [string, Record<string, unknown>][] = [['goshift', params]];
+    if (process.env.BENCH_PARAMS_B) variants.push([`goshift ${process.env.BENCH_PARAMS_B}`, JSON.parse(process.env.BENCH_PARAMS_B)]);
+    for (const [name, p] of variants) {
+      await admin.query(`UPDATE ${META}.task_def_sync_manager SET params = ? WHERE id = 1`, [JSON.stringify(p)]);
+      await resetTarget(target, true);
+      await verify(`${name}, empty target`, await timeCommand(`${goshift} -id 1`, { trackMemory: true }));
+      if (!process.env.BENCH_SKIP_FULL) await verify(`${name}, full target (upsert every row)`, await timeCommand(`${goshift} -id 1`, { trackMemory: true }));
+    }
+
+    const peer = results.find((r) => r.name.startsWith('mydumper'));
+    process.stdout.write(`\nMySQL -> MySQL across servers, ${rows} rows (~140 bytes each), all copies verified by CHECKSUM TABLE\n`);
+    process.stdout.write(`${'method'.padEnd(62)}${'seconds'.padStart(9)}${'rows/s'.padStart(10)}${'vs mydumper'.padStart(13)}${'peak MiB'.padStart(10)}${'CPU s'.padStart(8)}  load (1/5/15 min)\n`);
+    for (const { name, m, load: l } of results) {
+      const ratio = peer ? `${(m.seconds / peer.m.seconds).toFixed(2)}x` : '-';
+      process.stdout.write(`${name.padEnd(62)}${m.seconds.toFixed(2).padStart(9)}${Math.round(rows / m.seconds).toString().padStart(10)}${ratio.padStart(13)}${(m.peakMiB ? m.peakMiB.toFixed(0) : '-').padStart(10)}${(m.cpuSeconds !== undefined ? m.cpuSeconds.toFixed(1) : '-').padStart(8)}  ${l}\n`);
+    }
+    process.stdout.write(`(vs mydumper = time / mydumper+myloader time: below 1.00x means goshift was faster; ${os.cpus().length} cores, both servers on this machine;\n CPU s = goshift's own user+system CPU seconds, steadier than wall time on a loaded machine)\n`);
+    process.stdout.write(`goshift params: ${JSON.stringify(params)}\n`);
+  } finally {
+    await target?.end().catch(() => undefined);
+    await server.stop();
+    await admin.query(`DROP DATABASE IF EXISTS ${META}`).catch(() => undefined);
+    await admin.end();
+    fs.rmSync(configDir, { recursive: true, force: true });
+  }
+}

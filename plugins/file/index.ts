@@ -1,0 +1,26 @@
+import type { Plugin } from '../../src/contract';
+import { checkFiles } from './check';
+import { fileConnectionSchema, fileParamsSchema } from './config';
+import { fileReader } from './reader';
+import { fileWriter } from './writer';
+
+/**
+ * Local files: NDJSON or CSV rows, gzip optional, below the base directory of a config entry.
+ * Reads one shard per file matching a path or glob; writes one part per shard, moved into place
+ * atomically. The simplest store, and the model plugin to copy.
+ */
+const filePlugin: Plugin = {
+  type: 'file',
+  connectionSchema: fileConnectionSchema,
+  paramsSchema: fileParamsSchema,
+  reads: ['row'],
+  writes: ['row'],
+  appends: true,
+  // Local disks fail for good (no space, no permission): nothing is worth a retry.
+  isTransient: () => false,
+  check: checkFiles,
+  reader: fileReader,
+  writer: fileWriter,
+};
+
+export default filePlugin;

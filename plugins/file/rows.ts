@@ -1,0 +1,71 @@
+/**
+ * Rows out of NDJSON/CSV content and into position-carrying batches: shared by the file reader and
+ * the S3 reader's file mode, which differ only in where the bytes come from.
+ */
+import type { Batch, JsonValue, ReadOptions, SyncRecord } from '../../src/contract';
+import { ReadError } from '../../src/errors';
+import { decodeNdjsonLine } from './ndjson';
+import { linesOf } from './source';
+
+/** A decoded row and the content offset just after it. */
+export interface RowAt {
+  record: SyncRecord;
+  end: number;
+}
+
+/**
+ * Position of a file-like shard: the byte offset in the (decompressed) content just after the
+ * batch's last row, and the rows read up to there.
+ */
+export interface ContentPosition {
+  [key: string]: JsonValue;
+  offset: number;
+  rows: number;
+}
+
+/** The rows of NDJSON `content` that starts at content offset `start`; blank lines are skipped. */
+export async function* ndjsonRows(content: AsyncIterable<Buffer>, start: number): AsyncGenerator<RowAt> {
+  for await (const line of linesOf(content, start)) {
+    let record: SyncRecord | undefined;
+    try {
+      record = decodeNdjsonLine(line.bytes.toString('utf8'));
+    } catch (err) {
+      throw new Error(`the line ending at byte ${line.end} is not a JSON object: ${(err as Error).message}`);
+    }
+    if (record) yield { record, end: line.end };
+  }
+}
+
+/**
+ * `rows` in batches of `opts.batchSize`, each with the position after its last row, continuing the
+ * count of `from`. A failure that is not already a ReadError becomes `fail(err, rows read so far)`.
+ */
+export async function* rowBatches(
+  rows: AsyncIterable<RowAt>, from: ContentPosition | undefined, opts: ReadOptions, fail: (err: Error, rowsSoFar: number) => ReadError,
+): AsyncGenerator<Batch> {
+  let count = from?.rows ?? 0;
+  let end = from?.offset ?? 0;
+  let last = end;
+  let batch: SyncRecord[] = [];
+  const emit = (): Batch => {
+    count += batch.length;
+    const out: Batch = { kind: 'row', records: batch, bytes: end - last, position: { offset: end, rows: count } satisfies ContentPosition };
+    batch = [];
+    last = end;
+    return out;
+  };
+  try {
+    for await (const r of rows) {
+      batch.push(r.record);
+      end = r.end;
+      if (batch.length >= opts.batchSize) {
+        yield emit();
+        if (opts.signal.aborted) return;
+      }
+    }
+  } catch (err) {
+    if (err instanceof ReadError) throw err;
+    throw fail(err as Error, count + batch.length);
+  }
+  if (batch.length) yield emit();
+}
