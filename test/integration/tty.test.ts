@@ -9,20 +9,39 @@ import { GoshiftTestEnv, repoRoot } from '../support/goshift-env';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The pid of a process's child, read from /proc (no procps needed). */
-function childOf(parent: number): number {
+/** The pids of a process's children, read from /proc (no procps needed). */
+function childrenOf(parent: number): number[] {
+  const children: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       // "pid (comm) state ppid ...": fields after the last ')'.
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent) return Number(entry);
+      if (ppid === parent) children.push(Number(entry));
     } catch {
       // The process ended meanwhile.
     }
   }
-  throw new Error(`no child of ${parent}`);
+  return children;
+}
+
+/**
+ * The goshift process below `script`: `script` runs the command through $SHELL, and a shell such
+ * as dash keeps itself between them, so look through all descendants for the goshift command line.
+ */
+function goshiftBelow(root: number): number {
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    try {
+      if (pid !== root && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('bin/goshift')) return pid;
+    } catch {
+      continue;
+    }
+    queue.push(...childrenOf(pid));
+  }
+  throw new Error(`no goshift process below ${root}`);
 }
 
 describe('Ctrl-C on a terminal', () => {
@@ -39,8 +58,8 @@ describe('Ctrl-C on a terminal', () => {
     await env.sql("INSERT INTO src SELECT seq, REPEAT('x', 100) FROM seq_1_to_200000");
     await env.sql('CREATE TABLE dst LIKE src');
     const id = await env.addTask({ from_table: 'src', to_table: 'dst', params: { worker_num: 1, read_batch: 200, write_batch: 200, direct_copy: false } });
-    const command = [process.execPath, path.join(repoRoot, 'bin', 'goshift'), '-c', env.configDir, '-e', 'test', '-id', String(id)].join(' ');
-    const term = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, COLUMNS: '200', TERM: 'xterm' } });
+    const command = ['exec', process.execPath, path.join(repoRoot, 'bin', 'goshift'), '-c', env.configDir, '-e', 'test', '-id', String(id)].join(' ');
+    const term = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, SHELL: '/bin/sh', COLUMNS: '200', TERM: 'xterm' } });
     let out = '';
     term.stdout.on('data', (d) => (out += String(d)));
     const exited = new Promise<number>((resolve) => term.on('exit', (code) => resolve(code ?? -1)));
@@ -48,7 +67,7 @@ describe('Ctrl-C on a terminal', () => {
     expect(out).toMatch(/rows\/s/); // the bar is on screen
     await sleep(500);
     // Ctrl-C on a terminal signals the foreground process: the goshift child of `script`.
-    process.kill(childOf(term.pid!), 'SIGINT');
+    process.kill(goshiftBelow(term.pid!), 'SIGINT');
     expect(await exited).toBe(130);
     // Split the terminal output into what a user sees as lines (carriage returns redraw a line).
     const seen = out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n/).map((l) => l.split('\r').pop()!.trim());
