@@ -1,8 +1,11 @@
 /**
  * goshift's statements must not depend on the server's global sql_mode: a private MariaDB runs with
  * NO_BACKSLASH_ESCAPES and ANSI_QUOTES set globally, and every path (metadata, read, write with
- * INSERT and LOAD DATA, same-server copy, incremental watermark) must behave as on a default server.
+ * INSERT and LOAD DATA, same-server copy, incremental watermark, a change feed's deletes) must
+ * behave as on a default server.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { GoshiftTestEnv } from '../support/goshift-env';
 import { PrivateMariadb, startPrivateMariadb } from '../support/private-mariadb';
 
@@ -111,5 +114,35 @@ describe('a server whose global sql_mode is NO_BACKSLASH_ESCAPES,ANSI_QUOTES', (
     // Only the rows at or after the watermark (2026-01-02 00:00:00.5) are read again.
     expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_read: '2' });
     expect(await env.sql('SELECT * FROM ev2 ORDER BY id')).toEqual(await env.sql('SELECT * FROM ev ORDER BY id'));
+  });
+
+  test('a change feed deletes exactly the rows of hostile keys', async () => {
+    await env.sql('CREATE TABLE kv (k varchar(64) NOT NULL PRIMARY KEY, v text NULL) DEFAULT CHARSET=utf8mb4');
+    // A bystander row whose key a broken escape of ", task_id=0 -- " or "\\" would also match.
+    await env.sql("INSERT INTO kv VALUES ('bystander', 'stays')");
+    const dir = fs.mkdtempSync(path.join(env.configDir, 'changes-'));
+    env.writeConfig({ plugins: { changes: path.join(__dirname, '..', 'support', 'changes-plugin.js') }, from: { changes: { t_feed: { dir } } } });
+    const value = (i: number) => JSON.stringify({ v: `value ${i}` });
+    const kept = hostile.filter((_, i) => i % 2 === 0);
+    fs.writeFileSync(path.join(dir, 'changes.json'), JSON.stringify([
+      { set: Object.fromEntries(hostile.map((k, i) => [`h:${k}`, value(i)])) },
+      { del: hostile.filter((k) => !kept.includes(k)).map((k) => `h:${k}`) },
+    ]));
+    const id = await env.addTask({
+      from_db_type: 'changes', from_db: 'feed', from_table: 'feed', to_table: 'kv',
+      params: { key_template: 'h:{k}', value_format: 'json', pk: { src: 'k', dest: 'k' } },
+    });
+    const keys = async () => (await env.sql<{ k: string }[]>('SELECT k FROM kv')).map((r) => r.k).sort();
+    const expected = ['bystander', ...kept].sort();
+    const run = env.spawnRun(id, ['-mode', 'stream']);
+    try {
+      for (let i = 0; i < 300 && JSON.stringify(await keys()) !== JSON.stringify(expected); i++) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exited).toBe(0);
+    expect(await keys()).toEqual(expected);
+    expect(await env.sql('SELECT v FROM kv WHERE k = ?', ['bystander'])).toEqual([{ v: 'stays' }]);
+    expect(await env.lastRun(id)).toMatchObject({ status: 'stopped', rows_read: String(hostile.length * 2 - kept.length) });
   });
 });
