@@ -21,7 +21,7 @@ export const configSchema = {
   serve: {
     host: { doc: '`goshift serve`: address to bind. Default is 127.0.0.1 (loopback only).', format: String, default: '127.0.0.1' },
     port: { doc: '`goshift serve`: TCP port. Default is 7700 (`--port 0` picks a free one).', format: 'port', default: 7700 },
-    token: { doc: '`goshift serve`: bearer token required by every request that changes state; empty refuses them. Use "${GOSHIFT_SERVE_TOKEN}".', format: String, default: '', sensitive: true },
+    token: { doc: '`goshift serve`: bearer token required by every request that changes state; empty refuses them. Use "${GOSHIFT_SERVE_TOKEN:-}".', format: String, default: '', sensitive: true },
     scheduler_reload_seconds: { doc: 'How often the scheduler re-reads the task table for new or changed `params.schedule`. Default is 10.', format: 'nat', default: 10 },
   },
   plugins: { doc: 'Extra store plugins: store type -> module path (absolute, or relative to the config file).', format: Object, default: {} },

@@ -10,7 +10,7 @@ import { HttpError } from './http';
  */
 export function requireToken(req: IncomingMessage, token: string, configFile: string): void {
   if (!token) {
-    throw new HttpError(403, `this server accepts no changes: no serve.token is configured; set "serve": {"token": "\${GOSHIFT_SERVE_TOKEN}"} in ${configFile}, export GOSHIFT_SERVE_TOKEN and restart goshift serve`);
+    throw new HttpError(403, `this server accepts no changes: no serve.token is configured; set "serve": {"token": "\${GOSHIFT_SERVE_TOKEN:-}"} in ${configFile}, export GOSHIFT_SERVE_TOKEN and restart goshift serve`);
   }
   const header = req.headers.authorization ?? '';
   const m = /^Bearer\s+(.+)$/i.exec(header.trim());

@@ -78,8 +78,8 @@ export class GoshiftTestEnv {
     return { host: this.server.host, port: this.server.port, user: 'root', password: '', db: this.dataDb, ...overrides };
   }
 
-  /** (Re)write `<configDir>/test.json`; `extra` is deep-merged into `from`, `to` and `plugins`. */
-  writeConfig(extra: { from?: Record<string, Record<string, unknown>>; to?: Record<string, Record<string, unknown>>; plugins?: Record<string, string> } = {}): void {
+  /** (Re)write `<configDir>/test.json`; `extra` is deep-merged into `from`, `to`, `plugins` and `serve`. */
+  writeConfig(extra: { from?: Record<string, Record<string, unknown>>; to?: Record<string, Record<string, unknown>>; plugins?: Record<string, string>; serve?: Record<string, unknown> } = {}): void {
     this.extra = mergeDeep(this.extra, extra);
     const base = {
       task_meta: { host: this.server.host, port: this.server.port, user: 'root', password: '', db: this.metaDb },
