@@ -121,7 +121,11 @@ export class Scheduler {
   private async tick(taskId: number, schedule: string, mode: string): Promise<void> {
     const at = new Date().toISOString();
     if (this.closed) return;
-    if (this.launching.has(taskId) || this.launcher.busy(taskId)) {
+    if (this.launching.has(taskId)) {
+      this.record({ at, taskId, schedule, action: 'skipped', reason: 'the run of an earlier due time is still starting' });
+      return;
+    }
+    if (this.launcher.busy(taskId)) {
       this.record({ at, taskId, schedule, action: 'skipped', runId: this.launcher.liveRunOf(taskId), reason: 'the run this scheduler started is still going' });
       return;
     }
