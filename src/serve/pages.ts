@@ -36,7 +36,7 @@ ${body}
 function taskRow(t: TaskView): string {
   const last = t.lastRun ? `<a href="/runs/${t.lastRun.id}">run ${t.lastRun.id}</a> <span class="status-${esc(t.lastRun.status)}">${esc(t.lastRun.status)}</span> ${esc(t.lastRun.endedAt ?? t.lastRun.startedAt ?? '')} (${t.lastRun.rowsWritten} rows)` : '-';
   const schedule = t.schedule ? `${esc(t.schedule)} <span class="muted">${esc(t.scheduleError ?? `next ${t.nextRun ?? 'never'}`)}</span>` : '-';
-  return `<tr data-task="${t.id}"><td>${t.id}</td><td>${esc(t.from)} → ${esc(t.to)}<br><span class="muted">${esc(t.description)}</span></td>
+  return `<tr id="task-${t.id}" data-task="${t.id}"><td>${t.id}</td><td>${esc(t.from)} → ${esc(t.to)}<br><span class="muted">${esc(t.description)}</span></td>
 <td>${t.online ? 'online' : 'offline'}</td><td class="status-${esc(t.statusName)}">${esc(t.statusName || t.taskStatus || '-')}</td>
 <td>${last}</td><td>${schedule}</td><td><button type="button" data-start="${t.id}">Start run</button></td></tr>`;
 }

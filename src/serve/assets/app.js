@@ -45,7 +45,7 @@
       document.querySelector('#tasks tbody').innerHTML = tasks.map((t) => {
         const last = t.lastRun ? '<a href="/runs/' + t.lastRun.id + '">run ' + t.lastRun.id + '</a> ' + statusCell(t.lastRun.status) + ' ' + esc(t.lastRun.endedAt || t.lastRun.startedAt || '') + ' (' + t.lastRun.rowsWritten + ' rows)' : '-';
         const sched = t.schedule ? esc(t.schedule) + ' <span class="muted">' + esc(t.scheduleError || 'next ' + (t.nextRun || 'never')) + '</span>' : '-';
-        return '<tr data-task="' + t.id + '"><td>' + t.id + '</td><td>' + esc(t.from) + ' → ' + esc(t.to) + '<br><span class="muted">' + esc(t.description) + '</span></td><td>' +
+        return '<tr id="task-' + t.id + '" data-task="' + t.id + '"><td>' + t.id + '</td><td>' + esc(t.from) + ' → ' + esc(t.to) + '<br><span class="muted">' + esc(t.description) + '</span></td><td>' +
           (t.online ? 'online' : 'offline') + '</td><td class="status-' + esc(t.statusName) + '">' + esc(t.statusName || t.taskStatus || '-') + '</td><td>' + last + '</td><td>' + sched +
           '</td><td><button type="button" data-start="' + t.id + '">Start run</button></td></tr>';
       }).join('');
