@@ -4,10 +4,11 @@
  */
 import type { MetaDb } from '../meta/meta-db';
 import { leaseSeconds } from '../meta/run-lease';
+import type { RunCounters } from '../meta/run-store';
 import { HttpError } from './http';
 
 /** One run with its progress. Counters are those of the last heartbeat while it runs. */
-export interface RunView {
+export interface RunView extends Omit<RunCounters, 'rowsExpired' | 'rowsDirty'> {
   id: number;
   taskId: number;
   mode: string;
@@ -18,14 +19,7 @@ export interface RunView {
   endedAt: string | null;
   host: string;
   pid: number;
-  shardsTotal: number;
-  shardsDone: number;
-  rowsRead: number;
-  rowsWritten: number;
-  rowsFailed: number;
-  rowsSkipped: number;
   rowsDirty: number;
-  bytes: number;
   /** Stream runs: ms from the newest source change seen until it was written; null for copies. */
   lagMs: number | null;
   errorText: string | null;
