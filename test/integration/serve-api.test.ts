@@ -141,6 +141,20 @@ describe('goshift serve: API', () => {
     expect((history.body as unknown as { id: number; status: string }[]).map((r) => [r.id, r.status])).toEqual([[runId + 1, 'refused'], [runId, 'cancelled']]);
   });
 
+  test('a stop reaches a run the CLI started on this host (its lease is alive): it ends cancelled', async () => {
+    const id = await copyTask(60_000, 6000);
+    serve = await startServe(env, ['--no-scheduler'], { GOSHIFT_TEST_SERVE_TOKEN: token });
+    const cliRun = env.spawnRun(id, [], { GOSHIFT_TEST_SERVE_TOKEN: token });
+    const run = await waitFor(async () => {
+      const r = await env.lastRun(id);
+      return r?.status === 'running' && Number(r.rows_read) > 0 ? r : undefined;
+    });
+    const stop = await call(serve.url, 'POST', `/api/runs/${run.id}/stop`, { token });
+    expect(stop).toMatchObject({ status: 202, body: { runId: Number(run.id), pid: cliRun.child.pid, stopping: true } });
+    expect(await cliRun.exited).toBe(130);
+    expect(await env.lastRun(id)).toMatchObject({ id: run.id, status: 'cancelled' });
+  });
+
   test('/metrics after a run: counters match the run; /healthz answers', async () => {
     const rows = 5000;
     const id = await copyTask(rows);

@@ -2,7 +2,9 @@
  * The scheduler of `goshift serve`: a task whose params.schedule is due every second gets a run;
  * due times while that run still goes are skipped and recorded; never two runs of the task at once.
  */
-import { GoshiftTestEnv } from '../support/goshift-env';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { GoshiftTestEnv, repoRoot } from '../support/goshift-env';
 import { call, startServe, ServeProcess, waitFor } from '../support/serve';
 
 interface Event { at: string; taskId: number; action: string; runId?: number; reason?: string }
@@ -64,5 +66,27 @@ describe('goshift serve: scheduler', () => {
     expect(runs.every((r) => r.ended_at !== null && ['success', 'cancelled'].includes(r.status))).toBe(true);
     for (let i = 1; i < runs.length; i++) expect(runs[i].started_at >= runs[i - 1].ended_at!).toBe(true);
     expect(await env.lastRun(unscheduled)).toBeUndefined();
+  });
+
+  test('goshift scheduler runs the schedule alone (no HTTP server) and stops on SIGINT', async () => {
+    await env.sql('CREATE TABLE src (id int PRIMARY KEY, v int NOT NULL)');
+    await env.sql('INSERT INTO src SELECT seq, seq FROM seq_1_to_100');
+    await env.sql('CREATE TABLE dst LIKE src');
+    const id = await env.addTask({ from_table: 'src', to_table: 'dst', params: { direct_copy: false, schedule: '* * * * * *' } });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'goshift'), 'scheduler', '-c', env.configDir, '-e', 'test'], { cwd: env.configDir });
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += String(d)));
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    try {
+      const run = await waitFor(async () => {
+        const r = await env.lastRun(id);
+        return r?.status === 'success' ? r : undefined;
+      });
+      expect(run).toMatchObject({ cmd: 'run', mode: 'init', rows_written: '100' });
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('goshift scheduler: 1 scheduled task(s)');
   });
 });
