@@ -24,6 +24,7 @@ export async function serveCommand(opts: ServeCommandOptions): Promise<number> {
     const server = await startServer({ config, meta, launcher, scheduler, metrics: createMetrics(meta, scheduler) }, host, port, logger).catch((err: NodeJS.ErrnoException) => {
       throw new UsageError(`goshift serve: cannot listen on ${host}:${port}: ${err.code ?? err.message} (set serve.host / serve.port in ${config.source}, or pass --host / --port)`, { cause: err });
     });
+    if (!['127.0.0.1', '::1', 'localhost'].includes(host)) logger.warn(`serve: bound to ${host}, not loopback: other machines can read the page, the API and /metrics (changes still need serve.token)`);
     if (!config.serve.token) logger.warn(`serve: no serve.token in ${config.source}: the page and API are read-only (set "serve": {"token": "\${GOSHIFT_SERVE_TOKEN:-}"})`);
     await scheduler?.start();
     // The address on stdout, for scripts and tests that pass --port 0.
