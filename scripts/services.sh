@@ -11,7 +11,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-ALL_SERVICES=(mariadb redis s3 dynamodb)
+ALL_SERVICES=(mariadb redis s3 dynamodb chromium)
 # Services `stop` knows: the ones this script runs as its own background processes.
 STOPPABLE=(s3 dynamodb)
 MARIADB_PORT="${MARIADB_PORT:-3306}"
@@ -201,6 +201,13 @@ ensure_dynamodb() {
     java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -port "$DYNAMODB_PORT")
   wait_until 60 dynamodb_ok \
     || die "DynamoDB Local did not answer on 127.0.0.1:$DYNAMODB_PORT within 60 s (log: $GOSHIFT_STATE_DIR/dynamodb.log)"
+}
+
+# ---------------------------------------------------------------- Chromium: the browser of the status-page test
+
+# ensure_chromium: Debian's chromium at /usr/bin/chromium (playwright-core drives it; no browser download).
+ensure_chromium() {
+  [[ -x /usr/bin/chromium ]] || apt_install chromium
 }
 
 # ---------------------------------------------------------------- main

@@ -6,11 +6,11 @@ import { didYouMean } from './did-you-mean';
 
 /** Subcommands, and the names goshift's `-cmd` may use for them. */
 const commandAliases: Record<string, CommandName> = {
-  run: 'run', sync: 'run', plan: 'plan', 'dry-run': 'plan', tasks: 'tasks', list: 'tasks', 'init-db': 'init-db', initdb: 'init-db', task: 'task', conn: 'conn', verify: 'verify', dirty: 'dirty',
+  run: 'run', sync: 'run', plan: 'plan', 'dry-run': 'plan', tasks: 'tasks', list: 'tasks', 'init-db': 'init-db', initdb: 'init-db', task: 'task', conn: 'conn', verify: 'verify', dirty: 'dirty', serve: 'serve', scheduler: 'scheduler',
 };
 
 /** A goshift subcommand. */
-export type CommandName = 'run' | 'plan' | 'tasks' | 'init-db' | 'task' | 'conn' | 'verify' | 'dirty';
+export type CommandName = 'run' | 'plan' | 'tasks' | 'init-db' | 'task' | 'conn' | 'verify' | 'dirty' | 'serve' | 'scheduler';
 
 /** What `goshift task <action>` does. */
 export const taskActions = ['add', 'show', 'edit', 'enable', 'disable', 'rm', 'export', 'import'] as const;
@@ -104,10 +104,21 @@ export interface DirtyCommandOptions extends CommonOptions {
   json: boolean;
 }
 
+/** Options of `goshift serve`. */
+export interface ServeCommandOptions extends CommonOptions {
+  /** Address to bind; default `serve.host` of the config (127.0.0.1). */
+  host?: string;
+  /** Port; default `serve.port` of the config (7700); 0 = a free port. */
+  port?: number;
+  /** Run the scheduler in the server. Default is true (`--no-scheduler` turns it off). */
+  scheduler: boolean;
+}
+
 /** The parsed command line. */
 export type ParsedCommand =
   | { command: 'run' | 'plan'; options: TaskOptions }
-  | { command: 'tasks' | 'init-db'; options: CommonOptions }
+  | { command: 'tasks' | 'init-db' | 'scheduler'; options: CommonOptions }
+  | { command: 'serve'; options: ServeCommandOptions }
   | { command: 'task'; options: TaskCommandOptions }
   | { command: 'verify'; options: VerifyCommandOptions }
   | { command: 'dirty'; options: DirtyCommandOptions }
@@ -183,6 +194,11 @@ export function buildParser(argv: string[]) {
       y.option('run', { type: 'number', describe: 'dirty: the run to list (default: the task\'s latest run with dirty records)' })
         .option('limit', { type: 'number', default: 20, describe: 'dirty: records listed (default 20)' })
         .option('json', { type: 'boolean', default: false, describe: 'dirty: print the records as JSON' }))
+    .command('serve', 'HTTP server on 127.0.0.1: status page, JSON API (tasks, runs, start/stop, progress), /metrics, /healthz, and the scheduler', (y) =>
+      y.option('port', { type: 'number', describe: 'serve: TCP port (default serve.port, 7700; 0 = a free one)' })
+        .option('host', { type: 'string', describe: 'serve: address to bind (default serve.host, 127.0.0.1)' })
+        .option('scheduler', { type: 'boolean', default: true, describe: 'serve: run the scheduler of params.schedule too (--no-scheduler: only the page and API)' }))
+    .command('scheduler', 'start the runs of tasks whose params.schedule (cron) is due, never two of one task at once; no HTTP server')
     .option('env', { alias: 'e', type: 'string', default: 'local', describe: 'environment: reads <config-dir>/<env>.json' })
     .command('conn <action> [entries..]', 'conn test: connect with config entries (from|to.<type>.<name>; all when none is named) and say what answered', (y) =>
       y.positional('action', { type: 'string', describe: 'test' })
@@ -202,6 +218,7 @@ export function buildParser(argv: string[]) {
     .example('$0 plan -e local -id 5', 'show the shards task 5 would copy')
     .example('$0 verify -e prod -id 5 --repair', 'compare task 5\'s target with its source and re-copy what differs')
     .example('$0 dirty -e prod -id 5', 'list the records task 5\'s latest run skipped as dirty')
+    .example('$0 serve -e prod', 'status page, API and /metrics on http://127.0.0.1:7700, with the scheduler')
     .example('$0 -e prod -id 8 --key user:42', 'persist or restore just the key user:42 with task 8')
     .strictOptions()
     .strictCommands()
@@ -233,7 +250,14 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
     logLevel: parsed['log-level'],
   };
   if (name === 'task') return { command: 'task', options: taskOptions(parsed as Record<string, unknown>, common) };
-  if (name === 'tasks' || name === 'init-db') return { command: name, options: common };
+  if (name === 'tasks' || name === 'init-db' || name === 'scheduler') return { command: name, options: common };
+  if (name === 'serve') {
+    const port = parsed.port as number | undefined;
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be a port number 0-65535, got ${JSON.stringify(argvValue(argv, 'port') ?? port)}`);
+    const host = parsed.host as string | undefined;
+    if (host !== undefined && host.trim() === '') throw new UsageError('--host needs an address, e.g. --host 127.0.0.1');
+    return { command: 'serve', options: { ...common, port, host, scheduler: parsed.scheduler !== false } };
+  }
   if (name === 'conn') {
     const action = String(parsed.action);
     if (action !== 'test') throw new UsageError(`unknown conn action "${action}"${didYouMean(action, ['test'])} (use: goshift conn test -e <env> [from|to.<type>.<name> ...])`);

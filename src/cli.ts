@@ -24,6 +24,10 @@ async function dispatch(parsed: ParsedCommand): Promise<number> {
       return (await import('./commands/verify')).verifyCommand(parsed.options);
     case 'dirty':
       return (await import('./commands/dirty')).dirtyCommand(parsed.options);
+    case 'serve':
+      return (await import('./commands/serve')).serveCommand(parsed.options);
+    case 'scheduler':
+      return (await import('./commands/serve')).schedulerCommand(parsed.options);
   }
 }
 

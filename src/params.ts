@@ -2,6 +2,7 @@ import { TaskError } from './errors';
 import { validateWithSchema } from './config/schema';
 import { jsonSyntaxError } from './config/json-error';
 import { checkParamsAsWritten, restoreMaps, setMapsAside } from './params-check';
+import { parseSchedule } from './serve/cron';
 
 /**
  * A convict format that accepts a positive integer (a JSON number), at most `max` when given, and
@@ -137,6 +138,18 @@ export const coreParamsSchema = {
     format: Boolean,
     default: true,
   },
+  schedule: {
+    doc: 'A cron expression (croner: 5 fields "min hour day month weekday", or 6 with seconds first; server local time): `goshift serve` / `goshift scheduler` start a run when it is due, never two of one task at once. Empty = not scheduled. Default is "".',
+    format: (value: unknown) => {
+      if (value !== '') parseSchedule(value);
+    },
+    default: '',
+  },
+  schedule_mode: {
+    doc: 'Mode of the runs the schedule starts: init (full copy) or incr (changes since the last successful run). Default is "init".',
+    format: ['init', 'incr'],
+    default: 'init',
+  },
   create_target: {
     doc: 'Create the target (table) before copying when it does not exist, from the source\'s description; plan shows the DDL. Default is false.',
     format: Boolean,
@@ -163,6 +176,10 @@ export interface TaskParams {
   direct_copy: boolean;
   propagate_deletes: boolean;
   create_target: boolean;
+  /** Cron expression of scheduled runs (`goshift serve` / `goshift scheduler`); empty = none. Default is "". */
+  schedule: string;
+  /** Mode of scheduled runs. Default is "init". */
+  schedule_mode: 'init' | 'incr';
   retries: number;
   retry_max_seconds: number;
   checkpoint_seconds: number;

@@ -8,6 +8,7 @@ import {
   checkDefinition, definitionOf, parseDefinitionFile, readDefinitionObject, TaskDefinition, toFileObject,
 } from '../meta/task-def';
 import { TaskStore } from '../meta/task-store';
+import { addTaskDefinition, editTaskDefinition } from '../meta/task-write';
 import { setupCommand } from './setup';
 
 const statusNames: Record<string, string> = { '1': 'submitted', '2': 'running', '3': 'cancelled', '4': 'success', '5': 'failed' };
@@ -27,17 +28,13 @@ export async function taskCommand(opts: TaskCommandOptions): Promise<number> {
     const tasks = new TaskStore(meta);
     switch (opts.action) {
       case 'add': {
-        const def = checkDefinition(config, given!, 'task add');
-        const id = await tasks.insert(def);
+        const id = await addTaskDefinition(config, tasks, given!, 'task add');
         process.stdout.write(`${id}\n`);
         return 0;
       }
       case 'edit': {
         const id = opts.ids[0];
-        const current = definitionOf(await tasks.getUnchecked(id));
-        if (given!.id !== undefined && given!.id !== id) throw new TaskError(`task edit ${id}: the file names id ${given!.id}; ids cannot be changed`);
-        const def = checkDefinition(config, { ...current, ...given, id }, `task ${id}`);
-        await tasks.update(id, def);
+        await editTaskDefinition(config, tasks, id, given!, `task edit ${id}`);
         process.stderr.write(`task ${id} updated\n`);
         return 0;
       }

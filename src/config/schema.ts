@@ -18,6 +18,12 @@ export const configSchema = {
     level: { doc: 'Log level.', format: ['error', 'warn', 'info', 'debug'], default: 'info' },
     dir: { doc: 'Directory for log files, relative to the config file\'s directory. Empty disables file logs.', format: String, default: 'logs' },
   },
+  serve: {
+    host: { doc: '`goshift serve`: address to bind. Default is 127.0.0.1 (loopback only).', format: String, default: '127.0.0.1' },
+    port: { doc: '`goshift serve`: TCP port. Default is 7700 (`--port 0` picks a free one).', format: 'port', default: 7700 },
+    token: { doc: '`goshift serve`: bearer token required by every request that changes state; empty refuses them. Use "${GOSHIFT_SERVE_TOKEN:-}".', format: String, default: '', sensitive: true },
+    scheduler_reload_seconds: { doc: 'How often the scheduler re-reads the task table for new or changed `params.schedule`. Default is 10.', format: 'nat', default: 10 },
+  },
   plugins: { doc: 'Extra store plugins: store type -> module path (absolute, or relative to the config file).', format: Object, default: {} },
   from: { doc: 'Source connections: from.<type>.<app>_<db>.', format: Object, default: {} },
   to: { doc: 'Target connections: to.<type>.<app>_<db>.', format: Object, default: {} },
@@ -27,6 +33,8 @@ export const configSchema = {
 export interface GoshiftConfig {
   task_meta: { host: string; port: number; user: string; password: string; db: string; socketPath: string };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; dir: string };
+  /** `goshift serve` and the scheduler. */
+  serve: { host: string; port: number; token: string; scheduler_reload_seconds: number };
   /** Extra store plugins: type -> module path. */
   plugins: Record<string, string>;
   from: Record<string, Record<string, Record<string, unknown>>>;

@@ -78,8 +78,8 @@ export class GoshiftTestEnv {
     return { host: this.server.host, port: this.server.port, user: 'root', password: '', db: this.dataDb, ...overrides };
   }
 
-  /** (Re)write `<configDir>/test.json`; `extra` is deep-merged into `from`, `to` and `plugins`. */
-  writeConfig(extra: { from?: Record<string, Record<string, unknown>>; to?: Record<string, Record<string, unknown>>; plugins?: Record<string, string> } = {}): void {
+  /** (Re)write `<configDir>/test.json`; `extra` is deep-merged into `from`, `to`, `plugins` and `serve`. */
+  writeConfig(extra: { from?: Record<string, Record<string, unknown>>; to?: Record<string, Record<string, unknown>>; plugins?: Record<string, string>; serve?: Record<string, unknown> } = {}): void {
     this.extra = mergeDeep(this.extra, extra);
     const base = {
       task_meta: { host: this.server.host, port: this.server.port, user: 'root', password: '', db: this.metaDb },
@@ -125,8 +125,8 @@ export class GoshiftTestEnv {
   }
 
   /** Start a run in the background (to signal it or disturb it mid-run). */
-  spawnRun(id: number, more: string[] = []): { child: ChildProcess; stderr: () => string; exited: Promise<number> } {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'goshift'), '-c', this.configDir, '-e', 'test', '-id', String(id), ...more], { cwd: this.configDir });
+  spawnRun(id: number, more: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; stderr: () => string; exited: Promise<number> } {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'goshift'), '-c', this.configDir, '-e', 'test', '-id', String(id), ...more], { cwd: this.configDir, env: { ...process.env, ...extraEnv } });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += String(d)));
     const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));

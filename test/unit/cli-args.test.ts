@@ -26,6 +26,9 @@ describe('command line: goshift flags parse to the right call', () => {
     ['--key once', ['-e', 'prod', '-id', '8', '--key', 'user:42'], { command: 'run', options: { id: 8, keys: ['user:42'] } }],
     ['--key repeated (duplicates once)', ['-e', 'prod', '-id', '8', '--key', 'user:42', '--key=user:43', '--key', 'user:42'], { command: 'run', options: { keys: ['user:42', 'user:43'] } }],
     ['plan --key', ['plan', '-e', 'prod', '-id', '8', '--key', 'user:42'], { command: 'plan', options: { keys: ['user:42'] } }],
+    ['serve', ['serve', '-e', 'prod'], { command: 'serve', options: { env: 'prod', port: undefined, host: undefined, scheduler: true } }],
+    ['serve --port --host --no-scheduler', ['serve', '-e', 'prod', '--port', '0', '--host', '127.0.0.1', '--no-scheduler'], { command: 'serve', options: { port: 0, host: '127.0.0.1', scheduler: false } }],
+    ['scheduler', ['scheduler', '-e', 'prod'], { command: 'scheduler', options: { env: 'prod' } }],
   ];
 
   test.each(cases)('%s', (_name, argv, expected) => {
@@ -52,6 +55,8 @@ describe('command line: goshift flags parse to the right call', () => {
     [['run', '-id', '5', '--limit', '3'], /Unknown argument|limit/],
     [['verify', '-id', '5', '--ttl-tolerance', '-2'], /--ttl-tolerance must be a non-negative number of seconds/],
     [['-id', '5', '--key', 'a', '--restart'], /--key .* takes no --restart/],
+    [['serve', '--port', '70000'], /--port must be a port number 0-65535, got "70000"/],
+    [['serve', '--host', ''], /--host needs an address/],
   ] as [string[], RegExp][])('usage error %j', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
     expect(() => parseCommandLine(argv)).toThrow(message);
