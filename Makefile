@@ -7,7 +7,7 @@ MARIADB := mariadb -h127.0.0.1 -uroot
 REDIS_DB ?= 1
 export GOSHIFT_DEMO_REDIS_DB := $(REDIS_DB)
 
-.PHONY: demo test test-unit services services-stop db build install bench clean
+.PHONY: demo test test-unit services browser services-stop db build install bench clean
 
 ## demo: start services, build, load demo data and tasks, run tasks 5 (MySQL -> MySQL), 7 (MySQL -> Redis db $(REDIS_DB)), 8 (Redis -> S3) and 9 (MySQL -> DynamoDB)
 demo: db
@@ -20,8 +20,8 @@ demo: db
 	$(GOSHIFT) -e $(ENV) -id 9
 	$(GOSHIFT) tasks -e $(ENV)
 
-## test: install npm packages, start services, build, run every jest suite (unit + integration)
-test: install services build
+## test: install npm packages, start services, install the test browser, build, run every jest suite (unit + integration)
+test: install services browser build
 	npx tsc -p tsconfig.test.json
 	npx jest --runInBand --forceExit $(JEST_ARGS)
 
@@ -31,7 +31,11 @@ test-unit: install
 
 ## services: make sure MariaDB, Redis, s3rver and DynamoDB Local run locally (installs Debian packages when missing)
 services: install
-	bash scripts/services.sh
+	bash scripts/services.sh mariadb redis s3 dynamodb
+
+## browser: install Debian's chromium for the status-page test when it is missing (`make test` does this)
+browser:
+	bash scripts/services.sh chromium
 
 ## services-stop: stop the background s3rver and DynamoDB Local that `make services` started
 services-stop:
