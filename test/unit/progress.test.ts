@@ -8,7 +8,8 @@ describe('progress', () => {
     const counters = { shardsTotal: 4, shardsDone: 1, rowsRead: 50, rowsWritten: 40, rowsFailed: 0, rowsSkipped: 0, bytes: 1000 };
     const reporter = new ProgressReporter(logger, () => counters, 200, false, 20);
     reporter.start();
-    await new Promise((r) => setTimeout(r, 70));
+    // Wait for two lines (timers run late on a busy machine), then stop: no line may follow.
+    for (let i = 0; i < 200 && lines.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     reporter.stop();
     const count = lines.length;
     await new Promise((r) => setTimeout(r, 50));
