@@ -1,3 +1,4 @@
+import os from 'node:os';
 import yargs from 'yargs';
 import { UsageError } from './errors';
 import { knownTypes } from './registry';
@@ -6,11 +7,11 @@ import { didYouMean } from './did-you-mean';
 
 /** Subcommands, and the names goshift's `-cmd` may use for them. */
 const commandAliases: Record<string, CommandName> = {
-  run: 'run', sync: 'run', plan: 'plan', 'dry-run': 'plan', tasks: 'tasks', list: 'tasks', 'init-db': 'init-db', initdb: 'init-db', task: 'task', conn: 'conn', verify: 'verify', dirty: 'dirty',
+  run: 'run', sync: 'run', plan: 'plan', 'dry-run': 'plan', tasks: 'tasks', list: 'tasks', 'init-db': 'init-db', initdb: 'init-db', task: 'task', conn: 'conn', verify: 'verify', dirty: 'dirty', worker: 'worker',
 };
 
 /** A goshift subcommand. */
-export type CommandName = 'run' | 'plan' | 'tasks' | 'init-db' | 'task' | 'conn' | 'verify' | 'dirty';
+export type CommandName = 'run' | 'plan' | 'tasks' | 'init-db' | 'task' | 'conn' | 'verify' | 'dirty' | 'worker';
 
 /** What `goshift task <action>` does. */
 export const taskActions = ['add', 'show', 'edit', 'enable', 'disable', 'rm', 'export', 'import'] as const;
@@ -74,6 +75,14 @@ export interface TaskOptions extends CommonOptions {
    * @example ['user:42', 'user:43']
    */
   keys: string[];
+  /** Run the shards on the queue's `goshift worker`s (`--distributed`). Default false (or `params.distributed`). */
+  distributed?: boolean;
+}
+
+/** Options of `goshift worker`. */
+export interface WorkerCommandOptions extends CommonOptions {
+  /** Shard jobs this worker runs at once. Default is the number of cores. */
+  concurrency: number;
 }
 
 /** Options of `goshift verify`. */
@@ -111,6 +120,7 @@ export type ParsedCommand =
   | { command: 'task'; options: TaskCommandOptions }
   | { command: 'verify'; options: VerifyCommandOptions }
   | { command: 'dirty'; options: DirtyCommandOptions }
+  | { command: 'worker'; options: WorkerCommandOptions }
   | { command: 'conn'; options: CommonOptions & { entries: string[] } };
 
 /** goshift's single-dash long flags, rewritten to `--name` before yargs sees them. */
@@ -183,6 +193,8 @@ export function buildParser(argv: string[]) {
       y.option('run', { type: 'number', describe: 'dirty: the run to list (default: the task\'s latest run with dirty records)' })
         .option('limit', { type: 'number', default: 20, describe: 'dirty: records listed (default 20)' })
         .option('json', { type: 'boolean', default: false, describe: 'dirty: print the records as JSON' }))
+    .command('worker', 'scale-out: take shard jobs from the queue of the config\'s "queue" section and run them here (see --distributed)', (y) =>
+      y.option('concurrency', { type: 'number', describe: 'worker: shard jobs run at once (default: the number of cores)' }))
     .option('env', { alias: 'e', type: 'string', default: 'local', describe: 'environment: reads <config-dir>/<env>.json' })
     .command('conn <action> [entries..]', 'conn test: connect with config entries (from|to.<type>.<name>; all when none is named) and say what answered', (y) =>
       y.positional('action', { type: 'string', describe: 'test' })
@@ -195,6 +207,7 @@ export function buildParser(argv: string[]) {
     .option('force', { type: 'boolean', default: false, describe: 'run a task even when it is offline (online_status=0)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted copy (the default): finished shards are skipped, the others continue after their saved position' })
     .option('restart', { type: 'boolean', default: false, describe: 'forget the saved positions of an interrupted copy and copy everything again' })
+    .option('distributed', { type: 'boolean', default: false, describe: 'run the shards on goshift workers through the queue of the config\'s "queue" section (also params.distributed)' })
     .option('key', { type: 'string', array: true, describe: 'copy only this key (repeatable): persist or restore one key or a few through the same task; leaves resume positions alone' })
     .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'], describe: 'override log.level of the config' })
     .example('$0 -e prod -id 5', 'run task 5 with etc/prod.json')
@@ -234,6 +247,11 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   };
   if (name === 'task') return { command: 'task', options: taskOptions(parsed as Record<string, unknown>, common) };
   if (name === 'tasks' || name === 'init-db') return { command: name, options: common };
+  if (name === 'worker') {
+    const concurrency = parsed.concurrency === undefined ? os.availableParallelism() : Number(parsed.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency <= 0) throw new UsageError(`--concurrency must be a positive integer, got ${JSON.stringify(argvValue(argv, 'concurrency') ?? parsed.concurrency)}`);
+    return { command: 'worker', options: { ...common, concurrency } };
+  }
   if (name === 'conn') {
     const action = String(parsed.action);
     if (action !== 'test') throw new UsageError(`unknown conn action "${action}"${didYouMean(action, ['test'])} (use: goshift conn test -e <env> [from|to.<type>.<name> ...])`);
@@ -261,7 +279,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   const keys = ((parsed.key as unknown[] | undefined) ?? []).map((k) => String(k));
   if (keys.some((k) => k === '')) throw new UsageError('--key needs a key name, got an empty string ""');
   if (keys.length && (parsed.resume || parsed.restart)) throw new UsageError(`--key copies only the named keys and leaves resume positions alone: it takes no --${parsed.resume ? 'resume' : 'restart'}`);
-  return { command: name, options: { ...common, id, mode: parsed.mode as RunMode, force: parsed.force, resume: parsed.resume, restart: parsed.restart, keys: [...new Set(keys)] } };
+  return { command: name, options: { ...common, id, mode: parsed.mode as RunMode, force: parsed.force, resume: parsed.resume, restart: parsed.restart, keys: [...new Set(keys)], distributed: parsed.distributed === true } };
 }
 
 /** Build the options of `goshift task <action>` and check the arguments each action takes. */

@@ -24,6 +24,8 @@ async function dispatch(parsed: ParsedCommand): Promise<number> {
       return (await import('./commands/verify')).verifyCommand(parsed.options);
     case 'dirty':
       return (await import('./commands/dirty')).dirtyCommand(parsed.options);
+    case 'worker':
+      return (await import('./commands/worker')).workerCommand(parsed.options);
   }
 }
 

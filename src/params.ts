@@ -90,6 +90,11 @@ export const coreParamsSchema = {
   },
   pre_sql: { doc: 'Statements run on the target before the copy.', format: stringList('pre_sql'), default: [] as string[] },
   post_sql: { doc: 'Statements run on the target after a successful copy.', format: stringList('post_sql'), default: [] as string[] },
+  distributed: {
+    doc: 'Run the shards on `goshift worker`s through the queue of the config\'s `queue` section, as `--distributed` does. Default is false.',
+    format: Boolean,
+    default: false,
+  },
   retries: {
     doc: 'Most attempts a shard gets again after transient errors (connection lost, deadlock, server restarting); retry_max_seconds bounds them in time. Default is 100.',
     format: 'nat',
@@ -163,6 +168,8 @@ export interface TaskParams {
   direct_copy: boolean;
   propagate_deletes: boolean;
   create_target: boolean;
+  /** Run on the queue's workers (`--distributed`). Default is false. */
+  distributed: boolean;
   retries: number;
   retry_max_seconds: number;
   checkpoint_seconds: number;
