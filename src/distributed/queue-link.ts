@@ -9,12 +9,14 @@ import { QueueConfig, queueRedisOptions, queueWhere } from './queue-config';
  */
 export async function checkQueueReachable(q: QueueConfig, configFile: string): Promise<void> {
   const probe = new Redis({ ...(queueRedisOptions(q) as RedisOptions), lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null });
-  probe.on('error', () => undefined);
+  // ioredis rejects with "Connection is closed."; the cause (ECONNREFUSED, a timeout) comes as an event.
+  let cause: Error | undefined;
+  probe.on('error', (err: Error) => (cause ??= err));
   try {
     await probe.connect();
     await probe.ping();
   } catch (err) {
-    throw new ConfigError(`queue ${queueWhere(q)} (config ${configFile}, section queue) is unreachable: ${(err as Error).message}; start that Redis or fix queue.host/queue.port`);
+    throw new ConfigError(`queue ${queueWhere(q)} (config ${configFile}, section queue) is unreachable: ${(cause ?? (err as Error)).message}; start that Redis or fix queue.host/queue.port`);
   } finally {
     probe.disconnect();
   }
