@@ -21,14 +21,15 @@ describe('--distributed: shards on goshift workers through the queue', () => {
     await env.cleanup();
   });
 
-  async function table(rows: number): Promise<number> {
+  /** Source and target tables and the task; `shardRows` > read_batch gives shards of several batches (positions inside them). */
+  async function table(rows: number, shardRows = readBatch): Promise<number> {
     await env.sql('CREATE TABLE src (id int PRIMARY KEY, v varchar(40), n bigint)');
     await env.sql(`INSERT INTO src SELECT seq, CONCAT('value-', seq), seq * 7 FROM seq_1_to_${rows}`);
     await env.sql('CREATE TABLE dst LIKE src');
     // Every row the target is asked to write, re-writes included.
     await env.sql('CREATE TABLE writes (n bigint NOT NULL)');
     await env.sql('INSERT INTO writes VALUES (0)');
-    return env.addTask({ from_table: 'src', to_table: 'dst', params: { pk: { src: 'id', dest: 'id' }, worker_num: 6, read_batch: readBatch, write_batch: 500, direct_copy: false, checkpoint_seconds: 0 } });
+    return env.addTask({ from_table: 'src', to_table: 'dst', params: { pk: { src: 'id', dest: 'id' }, worker_num: 6, read_batch: readBatch, write_batch: 500, direct_copy: false, checkpoint_seconds: 0, shard_rows: shardRows } });
   }
 
   async function countWrites(): Promise<void> {
@@ -70,7 +71,7 @@ describe('--distributed: shards on goshift workers through the queue', () => {
   }, 300_000);
 
   test('a worker killed with SIGKILL at ~40%: another takes its shards over from their saved positions; exact, re-copying at most one checkpoint per shard', async () => {
-    const id = await table(killRows);
+    const id = await table(killRows, 10 * readBatch);
     await countWrites();
     workers = await Promise.all([startWorker(env), startWorker(env), startWorker(env)]);
     const coordinator = env.spawnRun(id, ['--distributed']);
