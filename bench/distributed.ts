@@ -1,7 +1,7 @@
 /**
  * Overhead of the queue (`--distributed`) on the cross-server copy: the `rows`-row orders table on
  * the shared MariaDB (3306) copied to a private MariaDB, in one run: goshift on its local pool,
- * then distributed with 1 and with 3 `goshift worker`s (each `--concurrency 2`) on the local Redis
+ * then distributed with 1 and with 3 `goshift worker`s (`--concurrency` worker_num / workers) on the local Redis
  * (db 7, a queue named for this run). Every copy goes into an empty target and is checked with
  * CHECKSUM TABLE. Prints seconds, the ratio to the local pool, and the queue latency per shard
  * (ms from the coordinator releasing a shard job to a worker starting it) the coordinator logs.
@@ -25,10 +25,10 @@ function load(): string {
   return os.loadavg().map((l) => l.toFixed(2)).join(' ');
 }
 
-/** Start `n` workers and wait until each listens to the queue. */
-async function startWorkers(bin: string, configDir: string, n: number): Promise<ChildProcess[]> {
+/** Start `n` workers running `concurrency` shards each, and wait until each listens to the queue. */
+async function startWorkers(bin: string, configDir: string, n: number, concurrency: number): Promise<ChildProcess[]> {
   return Promise.all(Array.from({ length: n }, () => new Promise<ChildProcess>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'worker', '-c', configDir, '-e', 'bench', '--concurrency', '2', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'worker', '-c', configDir, '-e', 'bench', '--concurrency', String(concurrency), '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (d: Buffer): void => {
       out += String(d);
@@ -79,12 +79,15 @@ export async function runDistributedBench(rows: number, params: Record<string, u
       [SRC, DST, JSON.stringify(params)],
     );
     process.stdout.write(`queue overhead: source 127.0.0.1:3306, target private MariaDB 127.0.0.1:${server.port}, queue redis 127.0.0.1:6379/7 "${queueName}" (load ${load()})\n`);
+    const workerNum = Number(params.worker_num ?? 4);
     const results: { name: string; m: Measured; latency: string; load: string }[] = [];
     const copy = async (name: string, workers: number): Promise<void> => {
       await target!.query(`DROP DATABASE IF EXISTS ${DST}`);
       await target!.query(`CREATE DATABASE ${DST} DEFAULT CHARACTER SET utf8mb4`);
       await target!.query(ddl(DST));
-      const started = workers > 0 ? await startWorkers(bin, configDir, workers) : [];
+      // Enough slots over the workers for every shard in flight: a released shard never waits for a
+      // busy worker, so the latency is the queue's own.
+      const started = workers > 0 ? await startWorkers(bin, configDir, workers, Math.ceil(workerNum / workers)) : [];
       try {
         const m = await timeCommand(`${goshift} -id 1 ${workers > 0 ? '--distributed --log-level info' : ''}`, { trackMemory: true });
         const got = await checksum(target!, DST);
@@ -101,9 +104,9 @@ export async function runDistributedBench(rows: number, params: Record<string, u
     await copy('distributed, 3 workers', 3);
     const local = results[0];
     process.stdout.write(`\nQueue overhead, MySQL -> MySQL across servers, ${rows} rows, all copies verified by CHECKSUM TABLE\n`);
-    process.stdout.write(`${'method'.padEnd(26)}${'seconds'.padStart(9)}${'rows/s'.padStart(10)}${'vs local'.padStart(10)}${'coord. CPU s'.padStart(14)}  queue latency per shard         load (1/5/15 min)\n`);
+    process.stdout.write(`${'method'.padEnd(26)}${'seconds'.padStart(9)}${'rows/s'.padStart(10)}${'vs local'.padStart(10)}${'coord. CPU s'.padStart(14)}  queue latency per shard                 load (1/5/15 min)\n`);
     for (const { name, m, latency, load: l } of results) {
-      process.stdout.write(`${name.padEnd(26)}${m.seconds.toFixed(2).padStart(9)}${Math.round(rows / m.seconds).toString().padStart(10)}${`${(m.seconds / local.m.seconds).toFixed(2)}x`.padStart(10)}${(m.cpuSeconds ?? 0).toFixed(1).padStart(14)}  ${latency.padEnd(32)}${l}\n`);
+      process.stdout.write(`${name.padEnd(26)}${m.seconds.toFixed(2).padStart(9)}${Math.round(rows / m.seconds).toString().padStart(10)}${`${(m.seconds / local.m.seconds).toFixed(2)}x`.padStart(10)}${(m.cpuSeconds ?? 0).toFixed(1).padStart(14)}  ${latency.padEnd(40)}${l}\n`);
     }
     process.stdout.write(`(vs local = time / local pool time; ${os.cpus().length} cores, both servers, Redis and every worker on this machine; coord. CPU s = the goshift run process only)\n`);
     process.stdout.write(`goshift params: ${JSON.stringify(params)}\n`);

@@ -109,6 +109,39 @@ describe('--distributed: shards on goshift workers through the queue', () => {
     expect(await env.lastRun(id)).toMatchObject({ status: 'success' });
     expect(await env.taskStatus(id)).toBe('4');
   }, 300_000);
+
+  test('Ctrl-C cancels the run over every worker (recorded as cancelled, exit 130); the next --distributed run finishes it exact', async () => {
+    const id = await table(killRows, 10 * readBatch);
+    workers = await Promise.all([startWorker(env), startWorker(env)]);
+    const first = env.spawnRun(id, ['--distributed']);
+    await waitFor('20% of the rows', async () => Number((await env.sql<{ n: string }[]>('SELECT COUNT(*) AS n FROM dst'))[0].n) >= killRows * 0.2);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(130);
+    expect(first.stderr()).toMatch(/cancelled after \d+\/\d+ shards/);
+    expect(await env.lastRun(id)).toMatchObject({ status: 'cancelled' });
+    expect(await env.taskStatus(id)).toBe('3');
+    const [{ n: copied }] = await env.sql<{ n: string }[]>('SELECT COUNT(*) AS n FROM dst');
+    expect(Number(copied)).toBeLessThan(killRows);
+    // The workers stay up and serve the next run, which resumes (not re-attaches: the run is closed).
+    const again = await env.run(id, ['--distributed']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toMatch(/re-attaching/);
+    await expectExact(killRows);
+    expect(await env.lastRun(id)).toMatchObject({ status: 'success' });
+  }, 300_000);
+
+  test('a rate limit holds over the workers: each asks the coordinator before every batch (a lost grant would hang the run)', async () => {
+    const rows = 30_000;
+    await env.sql('CREATE TABLE src (id int PRIMARY KEY, v varchar(40), n bigint)');
+    await env.sql(`INSERT INTO src SELECT seq, CONCAT('value-', seq), seq * 7 FROM seq_1_to_${rows}`);
+    await env.sql('CREATE TABLE dst LIKE src');
+    const id = await env.addTask({ from_table: 'src', to_table: 'dst', params: { pk: { src: 'id', dest: 'id' }, worker_num: 4, read_batch: 1000, write_batch: 500, max_rows_per_sec: 10_000 } });
+    workers = await Promise.all([startWorker(env), startWorker(env)]);
+    const res = await env.run(id, ['--distributed']);
+    expect(res.code).toBe(0);
+    await expectExact(rows);
+    expect(Number((await env.lastRun(id))!.workers)).toBeGreaterThanOrEqual(1);
+  }, 300_000);
 });
 
 describe('--distributed: bad input', () => {
