@@ -2,7 +2,7 @@
  * Overhead of the queue (`--distributed`) on the cross-server copy: the `rows`-row orders table on
  * the shared MariaDB (3306) copied to a private MariaDB, in one run: goshift on its local pool,
  * then distributed with 1 and with 3 `goshift worker`s (`--concurrency` worker_num / workers) on the local Redis
- * (db 7, a queue named for this run). Every copy goes into an empty target and is checked with
+ * (db 7, a queue named for this run), then the local pool again. Every copy goes into an empty target and is checked with
  * CHECKSUM TABLE. Prints seconds, the ratio to the local pool, and the queue latency per shard
  * (ms from the coordinator releasing a shard job to a worker starting it) the coordinator logs.
  *   node dist/bench/run.js distributed [--rows N]     BENCH_PARAMS='{"worker_num":8}' overrides params
@@ -99,9 +99,12 @@ export async function runDistributedBench(rows: number, params: Record<string, u
         await stopWorkers(started);
       }
     };
+    // The first copy also warms both servers' buffer pools: the local pool runs first and last, so
+    // the order's effect shows between its two times.
     await copy('local pool', 0);
     await copy('distributed, 1 worker', 1);
     await copy('distributed, 3 workers', 3);
+    await copy('local pool, again', 0);
     const local = results[0];
     process.stdout.write(`\nQueue overhead, MySQL -> MySQL across servers, ${rows} rows, all copies verified by CHECKSUM TABLE\n`);
     process.stdout.write(`${'method'.padEnd(26)}${'seconds'.padStart(9)}${'rows/s'.padStart(10)}${'vs local'.padStart(10)}${'coord. CPU s'.padStart(14)}  queue latency per shard                 load (1/5/15 min)\n`);

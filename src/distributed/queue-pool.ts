@@ -12,6 +12,9 @@ import { cancelKey, DownMessage, runChannel, runJobId, runsQueueName, shardJobId
 /** A shard job not released yet waits delayed this long (released by `promote`), in ms. */
 const heldMs = 10 * 365 * 24 * 3600 * 1000;
 
+/** How often a run checks that some worker listens to its queue, in ms. */
+const noWorkerWarnMs = 30_000;
+
 /** How long finished shard jobs stay in the queue for a coordinator that re-attaches, in s. */
 const keepFinishedSeconds = 24 * 3600;
 
@@ -99,7 +102,19 @@ export class QueuePool extends ShardScheduler {
       });
       await this.pub.set(taskRunKey(this.o.queue, this.o.taskId), String(this.runId));
     }
-    return super.run(jobs, base, events);
+    const watch = setInterval(() => void this.warnWithoutWorkers(), noWorkerWarnMs);
+    watch.unref();
+    try {
+      return await super.run(jobs, base, events);
+    } finally {
+      clearInterval(watch);
+    }
+  }
+
+  /** Say so when no worker listens to the queue (the run would wait for one forever). */
+  private async warnWithoutWorkers(): Promise<void> {
+    const n = await this.jobs.getWorkersCount().catch(() => -1);
+    if (n === 0) this.o.logger.warn(`task ${this.o.taskId} run ${this.runId}: no goshift worker takes jobs from queue ${this.o.queue.name}: start one (goshift worker -e <env>) with the same queue section`);
   }
 
   /** Release one attempt of a shard to the workers and wait for its result. */
