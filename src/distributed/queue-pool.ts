@@ -187,7 +187,7 @@ export class QueuePool extends ShardScheduler {
       const kept = minus(msg.saved, start);
       const result: WorkerResult = {
         shardId: msg.shardId, threadId: -1, rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0,
-        error: { name: 'GoshiftError', message: `its worker was lost; ${msg.worker} took it over and re-copies ${lost} rows written after its last saved position`, transient: true },
+        error: { name: 'GoshiftError', message: `its worker was lost; ${msg.worker} took it over and re-copies what was written after its last saved position (${lost} rows reported beyond it; a batch in flight is not reported)`, transient: true },
       };
       this.events?.onShardRetry({ shard: { id: msg.shardId } as ShardJob['shard'], fingerprint: '', base: start }, result, 1, kept);
     }

@@ -82,7 +82,7 @@ describe('--distributed: shards on goshift workers through the queue', () => {
     expect(await coordinator.exited).toBe(0);
     await expectExact(killRows);
     // The shards the dead worker held were taken over (not restarted by the coordinator from scratch).
-    const takeovers = [...coordinator.stderr().matchAll(/took it over and re-copies (\d+) rows written after its last saved position/g)].map((m) => Number(m[1]));
+    const takeovers = [...coordinator.stderr().matchAll(/took it over and re-copies what was written after its last saved position \((\d+) rows reported beyond it/g)].map((m) => Number(m[1]));
     expect(takeovers.length).toBeGreaterThan(0);
     expect(takeovers.length).toBeLessThanOrEqual(2);
     // Positions are saved after every batch here (checkpoint_seconds 0): each taken-over shard re-copies at most one batch.
