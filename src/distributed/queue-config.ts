@@ -57,7 +57,9 @@ export function queueConfigOf(config: GoshiftConfig, why: string): QueueConfig {
   try {
     q = validateWithSchema<QueueConfig>(queueConfigSchema, config.queue);
   } catch (err) {
-    throw new ConfigError(`config ${config.source}: queue is invalid: ${(err as Error).message.split('\n').map((l) => `queue.${l.trim()}`).join('; ')}`);
+    const lines = (err as Error).message.split('\n').map((l) => l.trim()).filter(Boolean);
+    const named = lines.map((l) => l.replace(/^configuration param '(.+)' not declared in the schema$/, '$1: unknown key (use host, port, db, username, password, tls, name, stalled_interval_ms, max_stalled_count, connect_timeout_ms)'));
+    throw new ConfigError(`config ${config.source}: queue is invalid: ${named.map((l) => `queue.${l}`).join('; ')}`);
   }
   if (q.stalled_interval_ms < 1000) throw new ConfigError(`config ${config.source}: queue.stalled_interval_ms must be at least 1000, got ${q.stalled_interval_ms}`);
   return q;

@@ -130,6 +130,15 @@ describe('--distributed: shards on goshift workers through the queue', () => {
     expect(await env.lastRun(id)).toMatchObject({ status: 'success' });
   }, 300_000);
 
+  test('a worker stops on SIGTERM after its shards in flight, exit 0', async () => {
+    const w = await startWorker(env);
+    workers = [w];
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    expect(w.output()).toMatch(/worker \S+: received SIGTERM: finishing the shards in flight/);
+    expect(w.output()).toMatch(/worker \S+: stopped/);
+  });
+
   test('a rate limit holds over the workers: each asks the coordinator before every batch (a lost grant would hang the run)', async () => {
     const rows = 30_000;
     await env.sql('CREATE TABLE src (id int PRIMARY KEY, v varchar(40), n bigint)');
