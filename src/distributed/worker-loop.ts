@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Worker } from 'bullmq';
+import type { Piscina } from 'piscina';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { GoshiftConfig } from '../config/schema';
@@ -33,7 +34,7 @@ export interface ShardWorkerOptions {
 export class ShardWorker {
   /** This worker's name in the queue (`processedBy`): `<host>:<pid>`. */
   readonly name = `${os.hostname()}:${process.pid}`;
-  private readonly threads;
+  private readonly threads: Piscina;
   private readonly worker: Worker<WorkerTask, WorkerResult>;
   private readonly pub: Redis;
   private readonly sub: Redis;
