@@ -12,6 +12,8 @@ export interface Measured {
    * a loaded machine.
    */
   cpuSeconds?: number;
+  /** The last 4000 characters the command wrote to stderr. */
+  stderr?: string;
 }
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
@@ -50,7 +52,7 @@ export async function timeCommand(command: string, opts: { trackMemory?: boolean
   // BENCH_RSS_TRACE=1: RSS (MiB) at each tenth of the run, to see whether memory grows with the copy.
   if (trace.length) process.stdout.write(`  RSS MiB by tenths of the run: ${Array.from({ length: 10 }, (_, i) => trace[Math.floor(((i + 1) * trace.length) / 10) - 1]).join(' ')}\n`);
   if (code !== 0) throw new Error(`benchmark command failed (exit ${code}): ${command}\n${stderr}`);
-  return { seconds, peakMiB: opts.trackMemory ? peakKb / 1024 : undefined, cpuSeconds: opts.trackMemory ? cpuTicks / ticksPerSecond : undefined };
+  return { seconds, peakMiB: opts.trackMemory ? peakKb / 1024 : undefined, cpuSeconds: opts.trackMemory ? cpuTicks / ticksPerSecond : undefined, stderr };
 }
 
 /** Print a results table with each peer's time relative to goshift's. */

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import yargs from 'yargs';
 import { UsageError } from './errors';
 import { knownTypes } from './registry';
@@ -6,11 +7,11 @@ import { didYouMean } from './did-you-mean';
 
 /** Subcommands, and the names goshift's `-cmd` may use for them. */
 const commandAliases: Record<string, CommandName> = {
-  run: 'run', sync: 'run', plan: 'plan', 'dry-run': 'plan', tasks: 'tasks', list: 'tasks', 'init-db': 'init-db', initdb: 'init-db', task: 'task', conn: 'conn', verify: 'verify', dirty: 'dirty', serve: 'serve', scheduler: 'scheduler',
+  run: 'run', sync: 'run', plan: 'plan', 'dry-run': 'plan', tasks: 'tasks', list: 'tasks', 'init-db': 'init-db', initdb: 'init-db', task: 'task', conn: 'conn', verify: 'verify', dirty: 'dirty', serve: 'serve', scheduler: 'scheduler', worker: 'worker',
 };
 
 /** A goshift subcommand. */
-export type CommandName = 'run' | 'plan' | 'tasks' | 'init-db' | 'task' | 'conn' | 'verify' | 'dirty' | 'serve' | 'scheduler';
+export type CommandName = 'run' | 'plan' | 'tasks' | 'init-db' | 'task' | 'conn' | 'verify' | 'dirty' | 'serve' | 'scheduler' | 'worker';
 
 /** What `goshift task <action>` does. */
 export const taskActions = ['add', 'show', 'edit', 'enable', 'disable', 'rm', 'export', 'import'] as const;
@@ -74,6 +75,14 @@ export interface TaskOptions extends CommonOptions {
    * @example ['user:42', 'user:43']
    */
   keys: string[];
+  /** Run the shards on the queue's `goshift worker`s (`--distributed`). Default false (or `params.distributed`). */
+  distributed?: boolean;
+}
+
+/** Options of `goshift worker`. */
+export interface WorkerCommandOptions extends CommonOptions {
+  /** Shard jobs this worker runs at once. Default is the number of cores. */
+  concurrency: number;
 }
 
 /** Options of `goshift verify`. */
@@ -122,6 +131,7 @@ export type ParsedCommand =
   | { command: 'task'; options: TaskCommandOptions }
   | { command: 'verify'; options: VerifyCommandOptions }
   | { command: 'dirty'; options: DirtyCommandOptions }
+  | { command: 'worker'; options: WorkerCommandOptions }
   | { command: 'conn'; options: CommonOptions & { entries: string[] } };
 
 /** goshift's single-dash long flags, rewritten to `--name` before yargs sees them. */
@@ -199,6 +209,8 @@ export function buildParser(argv: string[]) {
         .option('host', { type: 'string', describe: 'serve: address to bind (default serve.host, 127.0.0.1)' })
         .option('scheduler', { type: 'boolean', default: true, describe: 'serve: run the scheduler of params.schedule too (--no-scheduler: only the page and API)' }))
     .command('scheduler', 'start the runs of tasks whose params.schedule (cron) is due, never two of one task at once; no HTTP server')
+    .command('worker', 'scale-out: take shard jobs from the queue of the config\'s "queue" section and run them here (see --distributed)', (y) =>
+      y.option('concurrency', { type: 'number', describe: 'worker: shard jobs run at once (default: the number of cores)' }))
     .option('env', { alias: 'e', type: 'string', default: 'local', describe: 'environment: reads <config-dir>/<env>.json' })
     .command('conn <action> [entries..]', 'conn test: connect with config entries (from|to.<type>.<name>; all when none is named) and say what answered', (y) =>
       y.positional('action', { type: 'string', describe: 'test' })
@@ -211,6 +223,7 @@ export function buildParser(argv: string[]) {
     .option('force', { type: 'boolean', default: false, describe: 'run a task even when it is offline (online_status=0)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted copy (the default): finished shards are skipped, the others continue after their saved position' })
     .option('restart', { type: 'boolean', default: false, describe: 'forget the saved positions of an interrupted copy and copy everything again' })
+    .option('distributed', { type: 'boolean', default: false, describe: 'run the shards on goshift workers through the queue of the config\'s "queue" section (also params.distributed)' })
     .option('key', { type: 'string', array: true, describe: 'copy only this key (repeatable): persist or restore one key or a few through the same task; leaves resume positions alone' })
     .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'], describe: 'override log.level of the config' })
     .example('$0 -e prod -id 5', 'run task 5 with etc/prod.json')
@@ -258,6 +271,11 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
     if (host !== undefined && host.trim() === '') throw new UsageError('--host needs an address, e.g. --host 127.0.0.1');
     return { command: 'serve', options: { ...common, port, host, scheduler: parsed.scheduler !== false } };
   }
+  if (name === 'worker') {
+    const concurrency = parsed.concurrency === undefined ? os.availableParallelism() : Number(parsed.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency <= 0) throw new UsageError(`--concurrency must be a positive integer, got ${JSON.stringify(argvValue(argv, 'concurrency') ?? parsed.concurrency)}`);
+    return { command: 'worker', options: { ...common, concurrency } };
+  }
   if (name === 'conn') {
     const action = String(parsed.action);
     if (action !== 'test') throw new UsageError(`unknown conn action "${action}"${didYouMean(action, ['test'])} (use: goshift conn test -e <env> [from|to.<type>.<name> ...])`);
@@ -285,7 +303,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   const keys = ((parsed.key as unknown[] | undefined) ?? []).map((k) => String(k));
   if (keys.some((k) => k === '')) throw new UsageError('--key needs a key name, got an empty string ""');
   if (keys.length && (parsed.resume || parsed.restart)) throw new UsageError(`--key copies only the named keys and leaves resume positions alone: it takes no --${parsed.resume ? 'resume' : 'restart'}`);
-  return { command: name, options: { ...common, id, mode: parsed.mode as RunMode, force: parsed.force, resume: parsed.resume, restart: parsed.restart, keys: [...new Set(keys)] } };
+  return { command: name, options: { ...common, id, mode: parsed.mode as RunMode, force: parsed.force, resume: parsed.resume, restart: parsed.restart, keys: [...new Set(keys)], distributed: parsed.distributed === true } };
 }
 
 /** Build the options of `goshift task <action>` and check the arguments each action takes. */

@@ -28,6 +28,8 @@ async function dispatch(parsed: ParsedCommand): Promise<number> {
       return (await import('./commands/serve')).serveCommand(parsed.options);
     case 'scheduler':
       return (await import('./commands/serve')).schedulerCommand(parsed.options);
+    case 'worker':
+      return (await import('./commands/worker')).workerCommand(parsed.options);
   }
 }
 

@@ -91,6 +91,11 @@ export const coreParamsSchema = {
   },
   pre_sql: { doc: 'Statements run on the target before the copy.', format: stringList('pre_sql'), default: [] as string[] },
   post_sql: { doc: 'Statements run on the target after a successful copy.', format: stringList('post_sql'), default: [] as string[] },
+  distributed: {
+    doc: 'Run the shards on `goshift worker`s through the queue of the config\'s `queue` section, as `--distributed` does. Default is false.',
+    format: Boolean,
+    default: false,
+  },
   retries: {
     doc: 'Most attempts a shard gets again after transient errors (connection lost, deadlock, server restarting); retry_max_seconds bounds them in time. Default is 100.',
     format: 'nat',
@@ -180,6 +185,8 @@ export interface TaskParams {
   schedule: string;
   /** Mode of scheduled runs. Default is "init". */
   schedule_mode: 'init' | 'incr';
+  /** Run on the queue's workers (`--distributed`). Default is false. */
+  distributed: boolean;
   retries: number;
   retry_max_seconds: number;
   checkpoint_seconds: number;

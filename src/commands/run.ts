@@ -2,7 +2,10 @@ import type { TaskOptions } from '../cli-args';
 import { KeysNotCopiedError } from '../errors';
 import { MetaDb, openMetaDb } from '../meta/meta-db';
 import { TaskStatus } from '../meta/task-row';
-import { runJob } from '../runtime/job';
+import { runJob, ShardBackend } from '../runtime/job';
+import { TaskStore } from '../meta/task-store';
+import type { GoshiftConfig } from '../config/schema';
+import type { Logger } from 'winston';
 import { formatSummary } from '../runtime/progress';
 import { setupCommand } from './setup';
 
@@ -33,9 +36,10 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    const backend = await distributedBackend(opts, config, meta, logger);
     const outcome = await runJob({
       config, meta, taskId: opts.id, mode: opts.mode, force: opts.force, restart: opts.restart, keys: opts.keys, usedEnv: opts.usedEnv, logger, signal: abort.signal,
-      onRunOpened: (id) => (runId = id),
+      onRunOpened: (id) => (runId = id), backend,
     });
     process.stdout.write(`${formatSummary(outcome.summary)}\n`);
     if (outcome.error) {
@@ -53,6 +57,32 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await meta.end();
+  }
+}
+
+/**
+ * The queue backend when the run is distributed (`--distributed`, or `params.distributed: true`
+ * in the task row), after checking the config's queue section and that its Redis answers.
+ * @throws ConfigError (one line) when the section is missing or invalid, or the Redis is unreachable
+ */
+async function distributedBackend(opts: RunCommandOptions, config: GoshiftConfig, meta: MetaDb, logger: Logger): Promise<ShardBackend | undefined> {
+  const byParams = !opts.distributed && (await wantsDistributed(meta, opts.id));
+  if (!opts.distributed && !byParams) return undefined;
+  const { queueConfigOf } = await import('../distributed/queue-config');
+  const { checkQueueReachable } = await import('../distributed/queue-link');
+  const { queueBackend } = await import('../distributed/coordinator');
+  const queue = queueConfigOf(config, byParams ? `task ${opts.id} (params.distributed)` : '--distributed');
+  await checkQueueReachable(queue, config.source);
+  return queueBackend(queue, logger);
+}
+
+/** Whether the task row asks for the queue (`params.distributed: true`); false when unreadable (the run reports that). */
+async function wantsDistributed(meta: MetaDb, taskId: number): Promise<boolean> {
+  const row = await new TaskStore(meta).getUnchecked(taskId).catch(() => undefined);
+  try {
+    return Boolean(row?.params && (JSON.parse(row.params) as { distributed?: unknown }).distributed === true);
+  } catch {
+    return false;
   }
 }
 

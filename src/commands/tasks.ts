@@ -10,8 +10,25 @@ function side(type: string, entry: string, table: string): string {
 }
 
 /** The "last run" cell: a live stream shows as streaming with its lag, other runs with their end and rows. */
-function lastRun(r: { last_run_status: string | null; last_run_end: string | null; last_rows_written: string | null; last_rows_dirty: string | null; last_run_mode: string | null; last_lag_ms: string | null }): string {
+function lastRun(r: LastRunCells): string {
   if (!r.last_run_status) return '-';
+  return lastRunText(r) + queueText(r);
+}
+
+/** Columns of a task's last run that `goshift tasks` shows. */
+interface LastRunCells {
+  last_run_status: string | null; last_run_end: string | null; last_rows_written: string | null; last_rows_dirty: string | null;
+  last_run_mode: string | null; last_lag_ms: string | null; last_queue: string | null; last_workers: string | null;
+}
+
+/** ` [distributed: queue goshift, 3 workers]` for a run whose shards went through the queue. */
+function queueText(r: LastRunCells): string {
+  if (!r.last_queue) return '';
+  const n = Number(r.last_workers ?? 0);
+  return ` [distributed: queue ${r.last_queue}, ${n} worker${n === 1 ? '' : 's'}]`;
+}
+
+function lastRunText(r: LastRunCells): string {
   if (r.last_run_status === 'running' && r.last_run_mode === 'stream') {
     const lag = r.last_lag_ms === null ? 'lag -' : `lag ${(Number(r.last_lag_ms) / 1000).toFixed(1)} s`;
     return `streaming, ${lag} (${r.last_rows_written ?? 0} changes)`;

@@ -27,6 +27,13 @@ export const configSchema = {
   plugins: { doc: 'Extra store plugins: store type -> module path (absolute, or relative to the config file).', format: Object, default: {} },
   from: { doc: 'Source connections: from.<type>.<app>_<db>.', format: Object, default: {} },
   to: { doc: 'Target connections: to.<type>.<app>_<db>.', format: Object, default: {} },
+  queue: {
+    doc: 'Scale-out queue (`goshift worker`, `--distributed`): a Redis connection and a queue name; checked by src/distributed/queue-config.ts when used.',
+    format: (v: unknown) => {
+      if (v !== null && (typeof v !== 'object' || Array.isArray(v))) throw new Error(`must be an object, got ${JSON.stringify(v)}`);
+    },
+    default: null as Record<string, unknown> | null,
+  },
 };
 
 /** Validated environment config. */
@@ -39,6 +46,8 @@ export interface GoshiftConfig {
   plugins: Record<string, string>;
   from: Record<string, Record<string, Record<string, unknown>>>;
   to: Record<string, Record<string, Record<string, unknown>>>;
+  /** The `queue` section as written (validated where it is used); null when absent. */
+  queue: Record<string, unknown> | null;
   /** Absolute path of the file the config was read from. */
   source: string;
   /**

@@ -79,6 +79,44 @@ export async function acquireRunLease(db: MetaDb, req: LeaseRequest): Promise<nu
   }
 }
 
+/**
+ * Take over the lease of run `runId` of task `taskId` (a `--distributed` run whose coordinator
+ * died while its shard jobs stayed queued): under the task's row lock, a run still recorded as
+ * running whose holder is dead becomes this process's run again.
+ * @returns false when the run is no longer running (closed since, or never this task's)
+ * @throws TaskError when its coordinator still lives
+ */
+export async function reattachRunLease(db: MetaDb, runId: number, taskId: number): Promise<boolean> {
+  const conn = await db.getConnection();
+  try {
+    await conn.query('START TRANSACTION');
+    await conn.query('SELECT id FROM task_def_sync_manager WHERE id = ? FOR UPDATE', [taskId]);
+    const [rows] = await conn.query(
+      `SELECT id, host, pid, started_at, heartbeat_at >= NOW(3) - INTERVAL ? SECOND AS fresh
+         FROM goshift_run WHERE id = ? AND task_id = ? AND status = 'running' AND cmd = 'run'`,
+      [leaseSeconds, runId, taskId],
+    );
+    const r = (rows as Record<string, unknown>[])[0];
+    if (!r) {
+      await conn.query('COMMIT');
+      return false;
+    }
+    const run: RunningRow = { id: Number(r.id), host: String(r.host), pid: Number(r.pid), started_at: String(r.started_at), fresh: Number(r.fresh) === 1 };
+    if (!deathOf(run) && !(run.host === os.hostname() && run.pid === process.pid)) {
+      await conn.query('COMMIT');
+      throw new TaskError(`task ${taskId} is already running: run ${run.id} (pid ${run.pid} on ${run.host}, started ${run.started_at}) coordinates its queued shards; wait for it`);
+    }
+    await conn.query('UPDATE goshift_run SET host = ?, pid = ?, heartbeat_at = NOW(3) WHERE id = ?', [os.hostname(), process.pid, runId]);
+    await conn.query('COMMIT');
+    return true;
+  } catch (err) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    conn.release();
+  }
+}
+
 /** Renew a run's heartbeat (and so its lease). */
 export async function renewRunLease(db: MetaDb, runId: number): Promise<void> {
   await db.query("UPDATE goshift_run SET heartbeat_at = NOW(3) WHERE id = ? AND status = 'running'", [runId]);

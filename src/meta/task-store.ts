@@ -38,11 +38,12 @@ export class TaskStore {
    * Every task with its last run (for `goshift tasks`). Refused attempts are not a task's last run;
    * a run still marked running whose lease lapsed is reported as `died`.
    */
-  async listWithLastRun(): Promise<(TaskRow & { last_run_id: string | null; last_run_start: string | null; last_run_status: string | null; last_run_end: string | null; last_rows_written: string | null; last_rows_dirty: string | null; last_run_mode: string | null; last_lag_ms: string | null })[]> {
+  async listWithLastRun(): Promise<(TaskRow & { last_run_id: string | null; last_run_start: string | null; last_run_status: string | null; last_run_end: string | null; last_rows_written: string | null; last_rows_dirty: string | null; last_run_mode: string | null; last_lag_ms: string | null; last_queue: string | null; last_workers: string | null })[]> {
     const [rows] = await this.query(
       `SELECT t.*,
               IF(r.status = 'running' AND (r.heartbeat_at IS NULL OR r.heartbeat_at < NOW(3) - INTERVAL ? SECOND), 'died', r.status) AS last_run_status,
-              r.id AS last_run_id, r.started_at AS last_run_start, r.ended_at AS last_run_end, r.rows_written AS last_rows_written, r.rows_dirty AS last_rows_dirty, r.mode AS last_run_mode, r.lag_ms AS last_lag_ms
+              r.id AS last_run_id, r.started_at AS last_run_start, r.ended_at AS last_run_end, r.rows_written AS last_rows_written, r.rows_dirty AS last_rows_dirty, r.mode AS last_run_mode, r.lag_ms AS last_lag_ms,
+              r.queue_name AS last_queue, r.workers AS last_workers
          FROM task_def_sync_manager t
          LEFT JOIN goshift_run r ON r.id = (SELECT MAX(id) FROM goshift_run WHERE task_id = t.id AND status <> 'refused')
         ORDER BY t.id`,

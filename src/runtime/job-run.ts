@@ -83,6 +83,18 @@ export class JobRun extends EventEmitter {
     this.emit('change');
   }
 
+  /**
+   * Rows this same run copied before its coordinator restarted (a re-attached queue run): counted
+   * as read and written, not skipped.
+   */
+  adopted(c: PositionCounts, shardDone: boolean): void {
+    this.totals.rowsRead += c.rowsRead;
+    this.totals.rowsWritten += c.rowsWritten;
+    this.totals.bytes += c.bytes;
+    if (shardDone) this.totals.shardsDone++;
+    this.emit('change');
+  }
+
   /** A worker's progress delta. */
   progress(msg: ProgressMessage): void {
     if (this.finished.has(msg.shardId)) return;

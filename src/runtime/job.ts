@@ -5,7 +5,7 @@ import { CancelledError, deserializeError, DirtyLimitError, GoshiftError, TaskEr
 import type { MetaDb } from '../meta/meta-db';
 import { PositionStore } from '../meta/position-store';
 import { withMetaRetry } from '../meta/meta-retry';
-import { acquireRunLease, heartbeatEveryMs, renewRunLease } from '../meta/run-lease';
+import { acquireRunLease, heartbeatEveryMs, LeaseRequest, renewRunLease } from '../meta/run-lease';
 import { RunStatus, RunStore } from '../meta/run-store';
 import { TaskStatus } from '../meta/task-row';
 import { checkTaskRow } from '../meta/task-row-check';
@@ -20,7 +20,7 @@ import { DirtyStore } from '../meta/dirty-store';
 import { envOfConfigFile } from '../config/load';
 import { JobRun } from './job-run';
 import { JobSpec, resolveJob } from './job-spec';
-import { PoolEvents, ShardJob, ShardPool } from './pool';
+import { PoolEvents, ShardJob, ShardPool, ShardScheduler } from './pool';
 import { ProgressReporter, RunSummary } from './progress';
 import { allPlugins } from '../registry';
 import { FeedMeter } from './feed-meter';
@@ -55,7 +55,31 @@ export interface RunJobOptions {
   tty?: boolean;
   /** Called once the run record exists (the CLI uses it to record a forced exit). */
   onRunOpened?(runId: number): void;
+  /** Where the shards run. Default: the local piscina pool ({@link ShardPool}). */
+  backend?: ShardBackend;
 }
+
+/**
+ * Where a run's shards run, and how its run record is opened: the local pool by default, the
+ * queue (`--distributed`, src/distributed/) when one machine is not enough.
+ */
+export interface ShardBackend {
+  /**
+   * Open the run record holding the task's lease. Default: a new run ({@link acquireRunLease}).
+   * The queue re-attaches to a run whose shards are still queued.
+   */
+  openRun(meta: MetaDb, req: LeaseRequest): Promise<number>;
+  /** Refuse what this backend cannot run (before anything changes). */
+  check?(spec: JobSpec, mode: string, keys: string[]): void;
+  /** The scheduler that runs the shards of run `runId`, `inFlight` at once. */
+  createScheduler(runId: number, inFlight: number, preload: string[]): ShardScheduler;
+}
+
+/** The default backend: shards on this machine's piscina threads. */
+const localBackend: ShardBackend = {
+  openRun: (meta, req) => acquireRunLease(meta, req),
+  createScheduler: (runId, inFlight, preload) => new ShardPool(runId, inFlight, preload),
+};
 
 /** A finished run: its summary and, when it did not succeed, the error. */
 export interface RunOutcome {
@@ -77,7 +101,8 @@ export async function runJob(opts: RunJobOptions): Promise<RunOutcome> {
   const runs = new RunStore(opts.meta);
   // The task must exist to be run (no run record otherwise); its columns are checked inside the run.
   const storedRow = await tasks.getUnchecked(taskId);
-  const runId = await acquireRunLease(opts.meta, {
+  const backend = opts.backend ?? localBackend;
+  const runId = await backend.openRun(opts.meta, {
     taskId, mode: opts.mode, cmd: 'run', force: opts.force,
     onAbandoned: (id, why) => logger.warn(`task ${taskId}: run ${id} ${why}; recorded it as failed`),
   });
@@ -131,7 +156,8 @@ async function copy(spec: JobSpec, run: JobRun, opts: CopyOptions, tasks: TaskSt
   const runState: Record<string, unknown> = {};
   if (opts.mode === 'incr') runState.watermark = await tasks.getState(spec.task.id, 'watermark');
   // Threads start (and load the plugins) while the main thread validates and plans.
-  const pool = new ShardPool(run.runId, spec.params.worker_num, [spec.readerPlugin.type, spec.writerPlugin.type]);
+  (opts.backend ?? localBackend).check?.(spec, opts.mode, opts.keys ?? []);
+  const pool = (opts.backend ?? localBackend).createScheduler(run.runId, spec.params.worker_num, [spec.readerPlugin.type, spec.writerPlugin.type]);
   const parts: RunParts = {
     task: spec.task, params: spec.params, source: spec.source, target: spec.target, mode: opts.mode, runState,
     logger: opts.logger, signal: opts.signal, shardsPerThread: pool.shardsPerThread, keys: opts.keys ?? [],
@@ -144,7 +170,7 @@ async function copy(spec: JobSpec, run: JobRun, opts: CopyOptions, tasks: TaskSt
 }
 
 /** Validate, plan, resume, run the shards on `pool`, and finish (post SQL, watermark, positions). */
-async function copyOnPool(spec: JobSpec, parts: RunParts, pool: ShardPool, run: JobRun, opts: CopyOptions, tasks: TaskStore): Promise<RunStatus> {
+async function copyOnPool(spec: JobSpec, parts: RunParts, pool: ShardScheduler, run: JobRun, opts: CopyOptions, tasks: TaskStore): Promise<RunStatus> {
   const { task } = spec;
   const reader = spec.readerPlugin.reader!;
   const writer = spec.writerPlugin.writer!;
@@ -178,11 +204,18 @@ async function copyOnPool(spec: JobSpec, parts: RunParts, pool: ShardPool, run: 
   if (decision.message) opts.logger.warn(decision.message);
   const resumed = applyResume(planned, decision.saved);
   if (decision.saved.size > 0) describeResume(task.id, resumed, planned.length, opts.logger);
+  // A run re-attached to (the queue's coordinator restarted) finds its own positions: what it
+  // copied before counts as copied by this run, not skipped.
+  const ours = (fingerprint: string): boolean => decision.saved.get(fingerprint)?.runId === run.runId;
   for (const { shard, saved } of resumed.done) {
-    run.skipped(saved.rowsRead, true);
-    await runs.checkpoint(run.runId, task.id, shard, 'done', 0, 0);
+    if (ours(saved.fingerprint)) run.adopted(saved, true);
+    else run.skipped(saved.rowsRead, true);
+    await runs.checkpoint(run.runId, task.id, shard, 'done', ours(saved.fingerprint) ? saved.rowsRead : 0, ours(saved.fingerprint) ? saved.rowsWritten : 0);
   }
-  for (const job of resumed.jobs) run.skipped(job.base.rowsRead, false);
+  for (const job of resumed.jobs) {
+    if (ours(job.fingerprint)) run.adopted(job.base, false);
+    else run.skipped(job.base.rowsRead, false);
+  }
   const side = (type: string, db: string, table: string) => `${type} ${db}${table ? `.${table}` : ''}`;
   opts.logger.info(`task ${task.id} run ${run.runId}: ${side(task.from_db_type, task.from_db, task.from_table)} -> ${side(task.to_db_type, task.to_db, task.to_table)}, ${planned.length} shards, worker_num ${spec.params.worker_num}`);
   await step(() => opts.onStart());
@@ -244,7 +277,7 @@ export async function useDirectCopy(spec: JobSpec, parts: RunParts): Promise<boo
  * @returns true when the run had unbounded shards and was stopped on purpose (drained, positions saved)
  */
 async function runShards(
-  spec: JobSpec, parts: RunParts, run: JobRun, jobs: ShardJob[], opts: RunJobOptions, pool: ShardPool,
+  spec: JobSpec, parts: RunParts, run: JobRun, jobs: ShardJob[], opts: RunJobOptions, pool: ShardScheduler,
   more: { direct: boolean; identity: string; decision: Awaited<ReturnType<typeof decideResume>>; planned: Shard[] },
 ): Promise<boolean> {
   const runs = new RunStore(opts.meta);
@@ -323,7 +356,7 @@ async function runShards(
 }
 
 /** Ask the reader for new shards every few seconds while unbounded shards run; add them to the pool. */
-function startDiscovery(spec: JobSpec, parts: RunParts, run: JobRun, pool: ShardPool, planned: Shard[], decision: Awaited<ReturnType<typeof decideResume>>): NodeJS.Timeout {
+function startDiscovery(spec: JobSpec, parts: RunParts, run: JobRun, pool: ShardScheduler, planned: Shard[], decision: Awaited<ReturnType<typeof decideResume>>): NodeJS.Timeout {
   // Every planned shard is known, also those a resume skips as done: discover must not bring them back.
   const known = [...planned];
   let busy = false;

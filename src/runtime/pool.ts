@@ -55,73 +55,75 @@ class TransientShardFailure extends Error {
   }
 }
 
+/** The task payload of a run without the shard-specific fields. */
+export type RunPayload = Omit<WorkerTask, 'shard' | 'fingerprint' | 'from' | 'base' | 'replay'>;
+
+/** Options of {@link createThreadPool}. */
+export interface ThreadPoolOptions {
+  threads: number;
+  /** Shards one thread runs at once. */
+  shardsPerThread: number;
+  /** Plugins the threads load at start. */
+  preload: string[];
+  /** Shared flag a cancel sets (the local pool); none in a queue worker. */
+  cancelFlag?: Int32Array;
+}
+
+/** A piscina pool on goshift's worker file, as both the local pool and `goshift worker` run it. */
+export function createThreadPool(o: ThreadPoolOptions): Piscina {
+  return new Piscina({
+    filename: workerFile,
+    workerData: { preload: o.preload, cancelFlag: o.cancelFlag },
+    minThreads: o.threads,
+    maxThreads: o.threads,
+    concurrentTasksPerWorker: o.shardsPerThread,
+    idleTimeout: 60_000,
+    // Threads keep connections open between shards; Atomics.wait would stall their I/O.
+    atomics: 'disabled',
+    // Rows are short-lived garbage: a young generation above V8's default (16 MiB) keeps them out
+    // of the old generation; 32 MiB per thread keeps the whole process under 300 MB.
+    resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb },
+  });
+}
+
 /**
- * Runs a run's shards on a piscina pool: `inFlight` shards at once (goshift's `worker_num`) on at
- * most one thread per core, several async shards per thread. A shard waits for the shards named
- * in its `after`; shards may be added while the run goes (`add`). Stops handing out shards at the
- * first failure or on `cancel()`.
+ * Hands a run's shards out: `inFlight` shards at once (goshift's `worker_num`). A shard waits for
+ * the shards named in its `after`; shards may be added while the run goes (`add`). A transient
+ * failure runs the shard again from its last saved position. Stops handing out shards at the
+ * first failure or on `cancel()`. Subclasses say where one attempt runs (`runOnThread`): local
+ * threads ({@link ShardPool}) or queue workers on other machines.
  */
-export class ShardPool {
-  private readonly pool: Piscina;
-  private readonly channel: BroadcastChannel;
-  private readonly usedThreads = new Set<number>();
+export abstract class ShardScheduler {
   private readonly queue: ShardJob[] = [];
   private readonly finished = new Set<string>();
   private readonly known = new Set<string>();
   private wake?: () => void;
-  private stopping = false;
-  private closed = false;
-  /**
-   * Set to 1 on cancel, shared with every thread: a shard that reaches a thread after the cancel
-   * broadcast went out (a thread still starting) sees it here, so no shard starts after a cancel.
-   */
-  private readonly cancelFlag = new Int32Array(new SharedArrayBuffer(4));
-  private events?: PoolEvents;
+  /** True once the run stops handing out shards (cancel or first failure). */
+  protected stopping = false;
+  /** The owner's callbacks while `run` goes. */
+  protected events?: PoolEvents;
 
-  /** Threads in the pool: at most one per core, never more than the shards in flight. */
-  readonly threadCount: number;
+  constructor(protected readonly runId: number, protected readonly inFlight: number) {}
 
-  /**
-   * Start the threads at once (they load the plugins named in `preload` while the main thread
-   * validates and plans).
-   */
-  constructor(private readonly runId: number, private readonly inFlight: number, preload: string[]) {
-    this.threadCount = Math.max(1, Math.min(inFlight, os.availableParallelism()));
-    this.pool = new Piscina({
-      filename: workerFile,
-      workerData: { preload, cancelFlag: this.cancelFlag },
-      minThreads: this.threadCount,
-      maxThreads: this.threadCount,
-      concurrentTasksPerWorker: this.shardsPerThread,
-      idleTimeout: 60_000,
-      // Threads keep connections open between shards; Atomics.wait would stall their I/O.
-      atomics: 'disabled',
-      // Rows are short-lived garbage: a young generation above V8's default (16 MiB) keeps them out
-      // of the old generation; 32 MiB per thread keeps the whole process under 300 MB.
-      resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb },
-    });
-    this.channel = new BroadcastChannel(channelName(runId));
-    this.channel.onmessage = (event) => {
-      const msg = (event as { data: ChannelMessage }).data;
-      if (msg.type === 'progress') this.events?.onProgress(msg);
-      if (msg.type === 'acquire' && msg.runId === this.runId) this.grant(msg.reqId, msg.rows, msg.bytes);
-    };
-  }
-
-  /** The run's rate limit (`max_rows_per_sec` / `max_bytes_per_sec`): threads ask it before each write. */
+  /** The run's rate limit (`max_rows_per_sec` / `max_bytes_per_sec`): shards ask it before each write. */
   limiter?: RunRateLimiter;
 
-  private grant(reqId: string, rows: number, bytes: number): void {
-    const send = () => {
-      if (!this.closed) this.channel.postMessage({ type: 'granted', runId: this.runId, reqId } satisfies ChannelMessage);
-    };
+  /** Shards one thread runs at once. */
+  abstract get shardsPerThread(): number;
+
+  /** Run one attempt of a shard and return its result (never throws for a failed shard). */
+  protected abstract runOnThread(task: WorkerTask): Promise<WorkerResult>;
+
+  /** Tell in-flight shards to stop after their current batch. */
+  protected abstract stopShards(): void;
+
+  /** Release what the scheduler holds (threads, connections). Idempotent. */
+  abstract close(timeoutMs?: number): Promise<void>;
+
+  /** Answer a shard's rate-limit request once the budget allows it (`send` posts the grant). */
+  protected grant(rows: number, bytes: number, send: () => void): void {
     if (!this.limiter) send();
     else void this.limiter.acquire(rows, bytes).then(send, send);
-  }
-
-  /** Shards one thread runs at once. */
-  get shardsPerThread(): number {
-    return Math.ceil(this.inFlight / this.threadCount);
   }
 
   /** Add shards to a running plan (discovered while it runs). Ids already known are ignored. */
@@ -140,7 +142,7 @@ export class ShardPool {
    * @param base the task payload without the shard and its start
    * @param events progress and shard-completion callbacks
    */
-  async run(jobs: ShardJob[], base: Omit<WorkerTask, 'shard' | 'fingerprint' | 'from' | 'base' | 'replay'>, events: PoolEvents): Promise<WorkerResult | undefined> {
+  async run(jobs: ShardJob[], base: RunPayload, events: PoolEvents): Promise<WorkerResult | undefined> {
     this.events = events;
     this.add(jobs);
     let firstFailure: WorkerResult | undefined;
@@ -185,7 +187,7 @@ export class ShardPool {
    * exponential backoff (0.5 s up to 10 s) for at most `params.retry_max_seconds` and
    * `params.retries` attempts.
    */
-  private async runWithRetries(job: ShardJob, base: Omit<WorkerTask, 'shard' | 'fingerprint' | 'from' | 'base' | 'replay'>, events: PoolEvents): Promise<WorkerResult> {
+  private async runWithRetries(job: ShardJob, base: RunPayload, events: PoolEvents): Promise<WorkerResult> {
     const kept: Required<PositionCounts> = { rowsRead: 0, rowsWritten: 0, bytes: 0, rowsDirty: 0 };
     let from = job.from;
     let replay = job.replay ?? job.from !== undefined;
@@ -201,7 +203,6 @@ export class ShardPool {
     try {
       return await pRetry(async () => {
         const result = await this.runOnThread(task());
-        if (result.threadId >= 0) this.usedThreads.add(result.threadId);
         if (result.error?.transient && !this.stopping) throw new TransientShardFailure(result);
         return withKept(result);
       }, {
@@ -232,28 +233,72 @@ export class ShardPool {
     }
   }
 
+  /** Stop handing out shards and tell in-flight shards to stop after their current batch. */
+  cancel(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopShards();
+    this.wake?.();
+  }
+}
+
+/**
+ * Runs a run's shards on a local piscina pool: at most one thread per core, several async shards
+ * per thread (see {@link ShardScheduler} for how shards are handed out and retried).
+ */
+export class ShardPool extends ShardScheduler {
+  private readonly pool: Piscina;
+  private readonly channel: BroadcastChannel;
+  private readonly usedThreads = new Set<number>();
+  private closed = false;
+  /**
+   * Set to 1 on cancel, shared with every thread: a shard that reaches a thread after the cancel
+   * broadcast went out (a thread still starting) sees it here, so no shard starts after a cancel.
+   */
+  private readonly cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+
+  /** Threads in the pool: at most one per core, never more than the shards in flight. */
+  readonly threadCount: number;
+
+  /**
+   * Start the threads at once (they load the plugins named in `preload` while the main thread
+   * validates and plans).
+   */
+  constructor(runId: number, inFlight: number, preload: string[]) {
+    super(runId, inFlight);
+    this.threadCount = Math.max(1, Math.min(inFlight, os.availableParallelism()));
+    this.pool = createThreadPool({ threads: this.threadCount, shardsPerThread: this.shardsPerThread, preload, cancelFlag: this.cancelFlag });
+    this.channel = new BroadcastChannel(channelName(runId));
+    this.channel.onmessage = (event) => {
+      const msg = (event as { data: ChannelMessage }).data;
+      if (msg.type === 'progress') this.events?.onProgress(msg);
+      if (msg.type === 'acquire' && msg.runId === this.runId) {
+        this.grant(msg.rows, msg.bytes, () => {
+          if (!this.closed) this.channel.postMessage({ type: 'granted', runId: this.runId, reqId: msg.reqId } satisfies ChannelMessage);
+        });
+      }
+    };
+  }
+
+  /** Shards one thread runs at once. */
+  get shardsPerThread(): number {
+    return Math.ceil(this.inFlight / this.threadCount);
+  }
+
   /**
    * Run one attempt on a thread. A thread that dies under the task (an uncaught error, out of
    * memory) or a payload that cannot be sent is turned into a failed result, transient when the
    * thread died, so the shard is retried instead of hanging the run.
    */
-  private async runOnThread(task: WorkerTask): Promise<WorkerResult> {
-    try {
-      return (await this.pool.run(task)) as WorkerResult;
-    } catch (err) {
-      const message = `worker thread failed while copying shard ${task.shard.id}: ${(err as Error)?.message ?? String(err)}`;
-      const cloneFailure = (err as Error)?.name === 'DataCloneError';
-      return { shardId: task.shard.id, threadId: -1, rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0, error: { name: 'GoshiftError', message, transient: !cloneFailure } };
-    }
+  protected async runOnThread(task: WorkerTask): Promise<WorkerResult> {
+    const result = await runOnPiscina(this.pool, task);
+    if (result.threadId >= 0) this.usedThreads.add(result.threadId);
+    return result;
   }
 
-  /** Stop handing out shards and tell in-flight shards to stop after their current batch. */
-  cancel(): void {
-    if (this.stopping) return;
-    this.stopping = true;
+  protected stopShards(): void {
     Atomics.store(this.cancelFlag, 0, 1);
     this.channel.postMessage({ type: 'cancel', runId: this.runId } satisfies ChannelMessage);
-    this.wake?.();
   }
 
   /** Ask every thread to close its sessions (bounded wait), then stop the threads. Idempotent. */
@@ -275,5 +320,19 @@ export class ShardPool {
     });
     this.channel.close();
     await this.pool.destroy();
+  }
+}
+
+/**
+ * Run one shard attempt on a piscina pool. A thread that dies under the task or a payload that
+ * cannot be sent becomes a failed result (transient when the thread died), never a throw.
+ */
+export async function runOnPiscina(pool: Piscina, task: WorkerTask): Promise<WorkerResult> {
+  try {
+    return (await pool.run(task)) as WorkerResult;
+  } catch (err) {
+    const message = `worker thread failed while copying shard ${task.shard.id}: ${(err as Error)?.message ?? String(err)}`;
+    const cloneFailure = (err as Error)?.name === 'DataCloneError';
+    return { shardId: task.shard.id, threadId: -1, rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0, error: { name: 'GoshiftError', message, transient: !cloneFailure } };
   }
 }
