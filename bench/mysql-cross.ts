@@ -9,6 +9,7 @@
  *   node dist/bench/run.js mysql-cross [--rows N]     BENCH_PARAMS='{"worker_num":8}' overrides params
  *   BENCH_ONLY=goshift skips the peers (memory runs, e.g. --rows 10000000); BENCH_RSS_TRACE=1 prints
  *   goshift's RSS at each tenth of a run; BENCH_PARAMS_B='{...}' adds a second goshift variant;
+ *   BENCH_ENV_B='NAME=value' sets environment variables for that second variant only;
  *   BENCH_SKIP_FULL=1 skips the copies into the full target; BENCH_NODE_FLAGS='--cpu-prof' passes
  *   node flags to goshift.
  */
@@ -84,13 +85,17 @@ export async function runMysqlCrossBench(rows: number, params: Record<string, un
     }
     // BENCH_PARAMS_B: a second goshift variant (e.g. '{"load_data":false}'), right after the first,
     // so both meet about the same load.
-    const variants: [string, Record<string, unknown>][] = [['goshift', params]];
-    if (process.env.BENCH_PARAMS_B) variants.push([`goshift ${process.env.BENCH_PARAMS_B}`, JSON.parse(process.env.BENCH_PARAMS_B)]);
-    for (const [name, p] of variants) {
+    // BENCH_ENV_B='NAME=value,...': environment of the second variant only.
+    const variants: [string, Record<string, unknown>, NodeJS.ProcessEnv][] = [['goshift', params, {}]];
+    if (process.env.BENCH_PARAMS_B) {
+      const env = Object.fromEntries((process.env.BENCH_ENV_B ?? '').split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
+      variants.push([`goshift ${process.env.BENCH_PARAMS_B}${process.env.BENCH_ENV_B ? ` ${process.env.BENCH_ENV_B}` : ''}`, JSON.parse(process.env.BENCH_PARAMS_B), env]);
+    }
+    for (const [name, p, env] of variants) {
       await admin.query(`UPDATE ${META}.task_def_sync_manager SET params = ? WHERE id = 1`, [JSON.stringify(p)]);
       await resetTarget(target, true);
-      await verify(`${name}, empty target`, await timeCommand(`${goshift} -id 1`, { trackMemory: true }));
-      if (!process.env.BENCH_SKIP_FULL) await verify(`${name}, full target (upsert every row)`, await timeCommand(`${goshift} -id 1`, { trackMemory: true }));
+      await verify(`${name}, empty target`, await timeCommand(`${goshift} -id 1`, { trackMemory: true, env }));
+      if (!process.env.BENCH_SKIP_FULL) await verify(`${name}, full target (upsert every row)`, await timeCommand(`${goshift} -id 1`, { trackMemory: true, env }));
     }
 
     const peer = results.find((r) => r.name.startsWith('mydumper'));

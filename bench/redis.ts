@@ -1,9 +1,11 @@
 /**
  * Redis -> Redis benchmark: `keys` string keys of ~100 bytes in a source redis-server, copied to a
  * second redis-server, both started here on free loopback ports (no persistence) and stopped at the
- * end. In one run: goshift (the CLI, peak memory sampled), a single-cursor SCAN + MGET + pipelined
- * SET script, a single-cursor SCAN + pipelined DUMP/RESTORE script, and `redis-benchmark -P 100 -t
+ * end. In one run: goshift with its default params (the CLI, peak memory sampled) and a
+ * single-cursor SCAN + MGET + pipelined SET script, twice in alternating order (one ratio per
+ * round), then a single-cursor SCAN + pipelined DUMP/RESTORE script, and `redis-benchmark -P 100 -t
  * set` as the SET ceiling of the target. Every copy is checked: DBSIZE and 2000 sampled values.
+ * BENCH_PARAMS='{"worker_num":16}' overrides goshift's params; BENCH_ONLY=goshift skips the peers.
  *   node dist/bench/redis.js [--keys N]        (or: node dist/bench/run.js redis)
  */
 import { spawn, ChildProcess } from 'node:child_process';
@@ -102,7 +104,7 @@ export async function flush(port: number): Promise<void> {
 }
 
 /** Run the Redis benchmark and print its table. */
-export async function runRedisBench(keys: number, params: Record<string, unknown> = process.env.BENCH_PARAMS ? JSON.parse(process.env.BENCH_PARAMS) : { worker_num: 16 }): Promise<void> {
+export async function runRedisBench(keys: number, params: Record<string, unknown> = process.env.BENCH_PARAMS ? JSON.parse(process.env.BENCH_PARAMS) : {}): Promise<void> {
   const source = await startServer();
   const target = await startServer();
   const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'goshift-bench-'));
@@ -131,13 +133,32 @@ export async function runRedisBench(keys: number, params: Record<string, unknown
        VALUES (1, 'bench', 'bench', 'redis', 'redis', '0', '0', '*', '', ?, 'redis benchmark')`,
       [JSON.stringify(params)],
     );
-    await flush(target.port);
-    await check(`goshift w${params.worker_num ?? 4}`, await timeCommand(`${goshift} -id 1`, { trackMemory: true }));
-
-    if (process.env.BENCH_ONLY !== 'goshift') {
-      const peers = `node ${path.join(packageRoot, 'dist', 'bench', 'redis-peers.js')}`;
-      await flush(target.port);
-      await check('SCAN + MGET + pipelined SET', await timeCommand(`${peers} mget ${source.port} ${target.port}`));
+    const peers = `node ${path.join(packageRoot, 'dist', 'bench', 'redis-peers.js')}`;
+    const withPeers = process.env.BENCH_ONLY !== 'goshift';
+    // goshift and the SCAN+MGET script in two rounds, the second in the other order, so neither
+    // always meets the busier moment of a shared machine; each round gives one ratio.
+    const rounds: { goshift: Measured; script?: Measured }[] = [];
+    for (let round = 1; round <= 2; round++) {
+      const runGoshift = async (): Promise<Measured> => {
+        await flush(target.port);
+        const m = await timeCommand(`${goshift} -id 1 --restart`, { trackMemory: true });
+        await check(`goshift w${params.worker_num ?? 4} (round ${round})`, m);
+        return m;
+      };
+      const runScript = async (): Promise<Measured> => {
+        await flush(target.port);
+        const m = await timeCommand(`${peers} mget ${source.port} ${target.port}`, { trackMemory: true });
+        await check(`SCAN + MGET + pipelined SET (round ${round})`, m);
+        return m;
+      };
+      if (!withPeers) rounds.push({ goshift: await runGoshift() });
+      else if (round === 1) rounds.push({ goshift: await runGoshift(), script: await runScript() });
+      else {
+        const script = await runScript();
+        rounds.push({ goshift: await runGoshift(), script });
+      }
+    }
+    if (withPeers) {
       await flush(target.port);
       await check('SCAN + pipelined DUMP/RESTORE', await timeCommand(`${peers} dump ${source.port} ${target.port}`));
       await flush(target.port);
@@ -147,7 +168,13 @@ export async function runRedisBench(keys: number, params: Record<string, unknown
       });
     }
     printTable(`Redis -> Redis, ${keys} string keys (~${VALUE_BYTES} bytes each), copies verified (DBSIZE + 2000 sampled values)`, 'keys', keys, results);
-    process.stdout.write(`goshift params: ${JSON.stringify(params)}; both servers on this machine (${os.cpus().length} cores)\n`);
+    for (const [i, r] of rounds.entries()) {
+      const g = r.goshift;
+      const vs = r.script ? `goshift / SCAN+MGET script ${(g.seconds / r.script.seconds).toFixed(2)}x time (${g.cpuSeconds!.toFixed(1)} against ${r.script.cpuSeconds!.toFixed(1)} CPU s), ` : '';
+      process.stdout.write(`round ${i + 1}: ${vs}goshift peak RSS ${g.peakMiB!.toFixed(0)} MiB\n`);
+    }
+    process.stdout.write(`load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+    process.stdout.write(`goshift params: ${JSON.stringify(params)} (goshift's defaults unless set); both servers on this machine (${os.cpus().length} cores)\n`);
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${META}`).catch(() => undefined);
     await admin.end();

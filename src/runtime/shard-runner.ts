@@ -91,6 +91,13 @@ export interface ShardRunOptions {
   dirty?: DirtyBudget;
   /** Apply a change feed's deletes ({@link Batch.deletes}) to the target; false drops them. Default true. */
   propagateDeletes?: boolean;
+  /**
+   * Ask the reader for the next batch while the previous one is written (one batch ahead). Only
+   * for copies: a change feed's no-stale-write guarantee and an acknowledging reader's claims rely
+   * on reading only after the previous write, so it is ignored for unbounded shards and for readers
+   * with `ack`. Default false.
+   */
+  readAhead?: boolean;
 }
 
 /**
@@ -131,7 +138,8 @@ export async function runShard(
     if (shard.unbounded) return total;
     throw new CancelledError(`${opts.where}: cancelled`);
   };
-  const batches = reader.read(shard, { batchSize: opts.readBatch, signal: opts.signal, from: opts.from })[Symbol.asyncIterator]();
+  const iterator = reader.read(shard, { batchSize: opts.readBatch, signal: opts.signal, from: opts.from })[Symbol.asyncIterator]();
+  const batches = opts.readAhead && !shard.unbounded && !reader.ack ? oneAhead(iterator) : iterator;
   for (;;) {
     if (opts.signal.aborted) return stop();
     let next: IteratorResult<Batch>;
@@ -238,6 +246,27 @@ async function writeIsolating(writer: WriterSession, batch: Batch, shard: Shard,
     return (await writeIsolating(writer, part(batch.records.slice(0, half)), shard, budget, dirty))
       + (await writeIsolating(writer, part(batch.records.slice(half)), shard, budget, dirty));
   }
+}
+
+/**
+ * An iterator that asks `source` for its next batch as soon as it hands one out, so the read of
+ * batch n+1 overlaps the write of batch n. A failed read surfaces at the `next()` that wanted it.
+ */
+export function oneAhead<T>(source: AsyncIterator<T>): AsyncIterator<T> {
+  let ahead: Promise<IteratorResult<T>> | undefined;
+  const fetch = (): Promise<IteratorResult<T>> => {
+    const p = source.next();
+    // Rejections are seen by the next caller of next(); none is left unhandled meanwhile.
+    p.catch(() => undefined);
+    return p;
+  };
+  return {
+    async next(): Promise<IteratorResult<T>> {
+      const current = await (ahead ?? fetch());
+      ahead = current.done ? undefined : fetch();
+      return current;
+    },
+  };
 }
 
 /** Cut a batch into write-sized chunks without copying when it already fits. */

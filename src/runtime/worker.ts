@@ -175,6 +175,8 @@ export default async function runShardTask(t: WorkerTask): Promise<WorkerResult>
         readBatch: t.params.read_batch, writeBatch: t.params.write_batch, signal: s.abort.signal, where: `task ${t.task.id} shard ${t.shard.id}`,
         from: t.from, replayFirst: t.replay, checkpointMs: checkpointMs(t), save, convert: s.convert, throttle: s.throttle,
         keys: keysRun ? new Set(t.keys) : undefined, keysWritten, dirty, propagateDeletes: t.params.propagate_deletes,
+        // Copies read one batch ahead; a change feed (stream mode) never does (see ShardRunOptions).
+        readAhead: t.mode !== 'stream',
       },
       (delta) => {
         result.rowsRead += delta.rowsRead;
@@ -200,4 +202,3 @@ function checkpointMs(t: WorkerTask): number {
   if (t.params.write_mode === 'insert') return 0;
   return Math.max(0, Number(t.params.checkpoint_seconds ?? 1)) * 1000;
 }
-
