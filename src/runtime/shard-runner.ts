@@ -140,77 +140,83 @@ export async function runShard(
   };
   const iterator = reader.read(shard, { batchSize: opts.readBatch, signal: opts.signal, from: opts.from })[Symbol.asyncIterator]();
   const batches = opts.readAhead && !shard.unbounded && !reader.ack ? oneAhead(iterator) : iterator;
-  for (;;) {
-    if (opts.signal.aborted) return stop();
-    let next: IteratorResult<Batch>;
-    try {
-      next = await batches.next();
-    } catch (err) {
-      throw wrap(err, ReadError, `${opts.where}: read failed`);
-    }
-    if (next.done) break;
-    const read = next.value;
-    if (opts.throttle && read.records.length > 0) await opts.throttle(read.records.length, read.bytes);
-    // Entries are filtered where the batch is entries: as read, or after the row -> entry mapping.
-    const now = Date.now();
-    const before = filterEntries(read, opts.keys, now);
-    const converted = opts.convert ? opts.convert(before.batch) : { batch: before.batch, skipped: 0 };
-    const after = converted.batch === before.batch ? { batch: before.batch, expired: 0, kept: [] } : filterEntries(converted.batch, opts.keys, now);
-    const expired = before.expired + after.expired;
-    const kept = (read.kind ?? 'row') === 'entry' ? before.kept : after.kept;
-    const mapped = after.batch;
-    const deletes = opts.propagateDeletes === false ? [] : mapped.deletes ?? [];
-    const upserts: Batch = mapped.deletes ? { ...mapped, deletes: undefined } : mapped;
-    const batch: Batch = first && opts.replayFirst ? { ...upserts, replayed: true } : upserts;
-    first = false;
-    // A delete read counts as a record read, and as written once the target applied it.
-    const readCount = read.records.length + (read.deletes?.length ?? 0);
-    let written = 0;
-    let deleted = 0;
-    const dirty: DirtyRecord[] = [];
-    try {
-      for (const chunk of chunks(batch, opts.writeBatch)) {
-        written += opts.dirty ? await writeIsolating(writer, chunk, shard, opts.dirty, dirty) : await writer.write(chunk, shard);
+  try {
+    for (;;) {
+      if (opts.signal.aborted) return stop();
+      let next: IteratorResult<Batch>;
+      try {
+        next = await batches.next();
+      } catch (err) {
+        throw wrap(err, ReadError, `${opts.where}: read failed`);
       }
-      if (deletes.length) {
-        if (!writer.delete) throw new WriteError(`${opts.where}: the target cannot delete records; set params.propagate_deletes to false to keep deleted records there`);
-        for (const chunk of chunks({ kind: batch.kind, records: deletes, bytes: 0 }, opts.writeBatch)) deleted += await writer.delete(chunk, shard);
+      if (next.done) break;
+      const read = next.value;
+      if (opts.throttle && read.records.length > 0) await opts.throttle(read.records.length, read.bytes);
+      // Entries are filtered where the batch is entries: as read, or after the row -> entry mapping.
+      const now = Date.now();
+      const before = filterEntries(read, opts.keys, now);
+      const converted = opts.convert ? opts.convert(before.batch) : { batch: before.batch, skipped: 0 };
+      const after = converted.batch === before.batch ? { batch: before.batch, expired: 0, kept: [] } : filterEntries(converted.batch, opts.keys, now);
+      const expired = before.expired + after.expired;
+      const kept = (read.kind ?? 'row') === 'entry' ? before.kept : after.kept;
+      const mapped = after.batch;
+      const deletes = opts.propagateDeletes === false ? [] : mapped.deletes ?? [];
+      const upserts: Batch = mapped.deletes ? { ...mapped, deletes: undefined } : mapped;
+      const batch: Batch = first && opts.replayFirst ? { ...upserts, replayed: true } : upserts;
+      first = false;
+      // A delete read counts as a record read, and as written once the target applied it.
+      const readCount = read.records.length + (read.deletes?.length ?? 0);
+      let written = 0;
+      let deleted = 0;
+      const dirty: DirtyRecord[] = [];
+      try {
+        for (const chunk of chunks(batch, opts.writeBatch)) {
+          written += opts.dirty ? await writeIsolating(writer, chunk, shard, opts.dirty, dirty) : await writer.write(chunk, shard);
+        }
+        if (deletes.length) {
+          if (!writer.delete) throw new WriteError(`${opts.where}: the target cannot delete records; set params.propagate_deletes to false to keep deleted records there`);
+          for (const chunk of chunks({ kind: batch.kind, records: deletes, bytes: 0 }, opts.writeBatch)) deleted += await writer.delete(chunk, shard);
+        }
+        // Deletes the task keeps (propagate_deletes false) are handled: counted as written.
+        written += deleted + ((read.deletes?.length ?? 0) - deletes.length);
+        if (dirty.length && total.rowsDirty! + dirty.length > opts.dirty!.limit) {
+          throw new DirtyLimitError(opts.dirty!.exceeded(total.rowsDirty! + dirty.length));
+        }
+        if (reader.ack) {
+          await writer.flush(shard);
+          await reader.ack(read);
+        }
+      } catch (err) {
+        report({ rowsRead: readCount, rowsWritten: written, rowsFailed: readCount - written, bytes: read.bytes, rowsDirty: dirty.length });
+        total.rowsRead += readCount;
+        total.rowsWritten += written;
+        total.rowsFailed += readCount - written;
+        total.rowsDirty! += dirty.length;
+        throw wrap(err, WriteError, `${opts.where}: write failed`);
       }
-      // Deletes the task keeps (propagate_deletes false) are handled: counted as written.
-      written += deleted + ((read.deletes?.length ?? 0) - deletes.length);
-      if (dirty.length && total.rowsDirty! + dirty.length > opts.dirty!.limit) {
-        throw new DirtyLimitError(opts.dirty!.exceeded(total.rowsDirty! + dirty.length));
-      }
-      if (reader.ack) {
-        await writer.flush(shard);
-        await reader.ack(read);
-      }
-    } catch (err) {
-      report({ rowsRead: readCount, rowsWritten: written, rowsFailed: readCount - written, bytes: read.bytes, rowsDirty: dirty.length });
-      total.rowsRead += readCount;
-      total.rowsWritten += written;
-      total.rowsFailed += readCount - written;
+      // Records another shard also reads are counted there (see Batch.recounted).
+      const recounted = Math.min(read.recounted ?? 0, written);
+      const delta: ShardCounters = {
+        rowsRead: readCount - recounted, rowsWritten: written - recounted, rowsFailed: converted.skipped + dirty.length, bytes: read.bytes,
+        rowsExpired: expired, rowsDirty: dirty.length, rowsDeleted: deleted,
+        ...(read.changedAt !== undefined ? { lagMs: Math.max(0, Date.now() - read.changedAt) } : {}),
+      };
+      total.rowsRead += delta.rowsRead;
+      total.rowsWritten += delta.rowsWritten;
+      total.rowsFailed += delta.rowsFailed;
+      total.bytes += delta.bytes;
+      total.rowsExpired! += expired;
       total.rowsDirty! += dirty.length;
-      throw wrap(err, WriteError, `${opts.where}: write failed`);
+      total.rowsDeleted! += deleted;
+      for (const k of kept) opts.keysWritten?.add(k);
+      report(delta);
+      if (read.position !== undefined) pending = read.position;
+      if (Date.now() - lastSave >= opts.checkpointMs) await checkpoint();
     }
-    // Records another shard also reads are counted there (see Batch.recounted).
-    const recounted = Math.min(read.recounted ?? 0, written);
-    const delta: ShardCounters = {
-      rowsRead: readCount - recounted, rowsWritten: written - recounted, rowsFailed: converted.skipped + dirty.length, bytes: read.bytes,
-      rowsExpired: expired, rowsDirty: dirty.length, rowsDeleted: deleted,
-      ...(read.changedAt !== undefined ? { lagMs: Math.max(0, Date.now() - read.changedAt) } : {}),
-    };
-    total.rowsRead += delta.rowsRead;
-    total.rowsWritten += delta.rowsWritten;
-    total.rowsFailed += delta.rowsFailed;
-    total.bytes += delta.bytes;
-    total.rowsExpired! += expired;
-    total.rowsDirty! += dirty.length;
-    total.rowsDeleted! += deleted;
-    for (const k of kept) opts.keysWritten?.add(k);
-    report(delta);
-    if (read.position !== undefined) pending = read.position;
-    if (Date.now() - lastSave >= opts.checkpointMs) await checkpoint();
+  } finally {
+    // Leaving early (a failure, a cancel) lets the reader release what it holds (a connection, a
+    // paused result stream) before a retry opens another; not awaited: a read still in flight ends first.
+    closeQuietly(batches);
   }
   if (opts.signal.aborted) return stop();
   try {
@@ -266,7 +272,19 @@ export function oneAhead<T>(source: AsyncIterator<T>): AsyncIterator<T> {
       ahead = current.done ? undefined : fetch();
       return current;
     },
+    /** Finish the source once the read fetched ahead (if any) has settled. */
+    async return(value?: unknown): Promise<IteratorResult<T>> {
+      const pending = ahead;
+      ahead = undefined;
+      await pending?.catch(() => undefined);
+      return source.return ? source.return(value) : { done: true, value: value as T };
+    },
   };
+}
+
+/** Ask an iterator to finish (run its generator's `finally`), ignoring how that ends. */
+function closeQuietly(iterator: AsyncIterator<unknown>): void {
+  void iterator.return?.().catch(() => undefined);
 }
 
 /** Cut a batch into write-sized chunks without copying when it already fits. */

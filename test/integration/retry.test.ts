@@ -1,4 +1,7 @@
+import mysql from 'mysql2/promise';
 import { GoshiftTestEnv } from '../support/goshift-env';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('transient errors', () => {
   let env: GoshiftTestEnv;
@@ -45,4 +48,37 @@ describe('transient errors', () => {
     // Counters equal what the target holds: a retried shard's rows after its last position are not counted twice.
     expect(await env.lastRun(id)).toMatchObject({ status: 'success', shards_done: 400, rows_written: '40000' });
   });
+
+  test('a table without a key: a failed write gives back the reader\'s streaming connection, so the retry can read', async () => {
+    // The source has no key (one streamed pass holding its connection); a thread's reader pool holds
+    // one connection (worker_num 1). The target is locked, the blocked INSERT is interrupted (a
+    // transient failure), and the retry must get that connection back instead of waiting forever.
+    await env.sql('CREATE TABLE nokey (id int NOT NULL, pad varchar(100))');
+    await env.sql("INSERT INTO nokey SELECT seq, REPEAT('y', 100) FROM seq_1_to_20000");
+    await env.sql('CREATE TABLE keyed (id int PRIMARY KEY, pad varchar(100))');
+    const id = await env.addTask({ from_table: 'nokey', to_table: 'keyed', params: { worker_num: 1, read_batch: 1000, direct_copy: false } });
+    const locker = await mysql.createConnection({ host: '127.0.0.1', user: 'root', database: env.dataDb });
+    try {
+      await locker.query('LOCK TABLES keyed WRITE');
+      const run = env.spawnRun(id);
+      let interrupted = false;
+      for (let i = 0; i < 600 && !interrupted; i++) {
+        const [blocked] = await env.admin.query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'INSERT%'", [env.dataDb]);
+        for (const { id: conn } of blocked as { id: number }[]) {
+          await env.admin.query(`KILL QUERY ${Number(conn)}`);
+          interrupted = true;
+        }
+        await sleep(50);
+      }
+      await locker.query('UNLOCK TABLES');
+      expect(interrupted).toBe(true);
+      const code = await Promise.race([run.exited, sleep(60_000).then(() => 'hung' as const)]);
+      if (code === 'hung') run.child.kill('SIGKILL');
+      expect(code).toBe(0);
+      expect(run.stderr()).toMatch(/retrying/);
+    } finally {
+      await locker.end();
+    }
+    expect(await env.sql('SELECT COUNT(*) AS n, SUM(id) AS s FROM keyed')).toEqual([{ n: '20000', s: '200010000' }]);
+  }, 120_000);
 });
