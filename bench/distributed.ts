@@ -13,17 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { packageRoot } from '../src/paths';
-import { startPrivateMariadb } from '../test/support/private-mariadb';
+import { load, openCrossServer, SRC } from './cross-server';
 import { Measured, timeCommand } from './measure';
-import { checksum, ddl, loadOrders } from './mysql';
+import { checksum, ddl } from './mysql';
 
-const SRC = 'goshift_bench_src';
 const DST = 'goshift_bench_dst';
 const META = 'goshift_bench_qmeta';
-
-function load(): string {
-  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
-}
 
 /** Start `n` workers running `concurrency` shards each, and wait until each listens to the queue. */
 async function startWorkers(bin: string, configDir: string, n: number, concurrency: number): Promise<ChildProcess[]> {
@@ -51,12 +46,8 @@ async function stopWorkers(workers: ChildProcess[]): Promise<void> {
 
 /** Run the queue-overhead benchmark and print its table. */
 export async function runDistributedBench(rows: number, params: Record<string, unknown> = process.env.BENCH_PARAMS ? JSON.parse(process.env.BENCH_PARAMS) : {}): Promise<void> {
-  const admin = await mysql.createConnection({ host: '127.0.0.1', user: 'root', bigNumberStrings: true, supportBigNumbers: true });
-  await admin.query(`CREATE DATABASE IF NOT EXISTS ${SRC} DEFAULT CHARACTER SET utf8mb4`);
-  await loadOrders(admin, SRC, rows);
-  const expected = await checksum(admin, SRC);
-  const server = await startPrivateMariadb(['--innodb-buffer-pool-size=512M', '--innodb-log-file-size=256M']);
-  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'goshift-bench-'));
+  const cross = await openCrossServer(rows);
+  const { admin, expected, server, configDir } = cross;
   const queueName = `goshift_bench_${process.pid}`;
   let target: mysql.Connection | undefined;
   try {
@@ -115,9 +106,6 @@ export async function runDistributedBench(rows: number, params: Record<string, u
     process.stdout.write(`goshift params: ${JSON.stringify(params)}\n`);
   } finally {
     await target?.end().catch(() => undefined);
-    await server.stop();
-    await admin.query(`DROP DATABASE IF EXISTS ${META}`).catch(() => undefined);
-    await admin.end();
-    fs.rmSync(configDir, { recursive: true, force: true });
+    await cross.close(META);
   }
 }

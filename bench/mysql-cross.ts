@@ -18,18 +18,12 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { packageRoot } from '../src/paths';
-import { startPrivateMariadb } from '../test/support/private-mariadb';
+import { load, openCrossServer, SRC } from './cross-server';
 import { Measured, timeCommand } from './measure';
-import { checksum, ddl, loadOrders } from './mysql';
+import { checksum, ddl } from './mysql';
 
-const SRC = 'goshift_bench_src';
 const DST = 'goshift_bench_dst';
 const META = 'goshift_bench_xmeta';
-
-/** The load average, printed with every figure (timings are only comparable inside one run). */
-function load(): string {
-  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
-}
 
 async function resetTarget(target: mysql.Connection, withTable: boolean): Promise<void> {
   await target.query(`DROP DATABASE IF EXISTS ${DST}`);
@@ -39,13 +33,8 @@ async function resetTarget(target: mysql.Connection, withTable: boolean): Promis
 
 /** Run the cross-server benchmark and print its table. */
 export async function runMysqlCrossBench(rows: number, params: Record<string, unknown> = process.env.BENCH_PARAMS ? JSON.parse(process.env.BENCH_PARAMS) : {}): Promise<void> {
-  const admin = await mysql.createConnection({ host: '127.0.0.1', user: 'root', bigNumberStrings: true, supportBigNumbers: true });
-  await admin.query(`CREATE DATABASE IF NOT EXISTS ${SRC} DEFAULT CHARACTER SET utf8mb4`);
-  await loadOrders(admin, SRC, rows);
-  const expected = await checksum(admin, SRC);
-  // A buffer pool that holds the copied table, as a production target's would.
-  const server = await startPrivateMariadb(['--innodb-buffer-pool-size=512M', '--innodb-log-file-size=256M']);
-  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'goshift-bench-'));
+  const cross = await openCrossServer(rows);
+  const { admin, expected, server, configDir } = cross;
   let target: mysql.Connection | undefined;
   try {
     target = await server.connect();
@@ -109,9 +98,6 @@ export async function runMysqlCrossBench(rows: number, params: Record<string, un
     process.stdout.write(`goshift params: ${JSON.stringify(params)}\n`);
   } finally {
     await target?.end().catch(() => undefined);
-    await server.stop();
-    await admin.query(`DROP DATABASE IF EXISTS ${META}`).catch(() => undefined);
-    await admin.end();
-    fs.rmSync(configDir, { recursive: true, force: true });
+    await cross.close(META);
   }
 }

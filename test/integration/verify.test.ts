@@ -1,20 +1,10 @@
 import Redis from 'ioredis';
+import type { VerifyReport } from '../../src/contract';
 import { GoshiftTestEnv } from '../support/goshift-env';
 import { deleteKeys } from '../support/redis-data';
 
-interface JsonReport {
-  unit: string;
-  checked: number;
-  equal: number;
-  differing: number;
-  sourceRows: number;
-  targetRows: number;
-  missing: string[];
-  extra: string[];
-  different: string[];
-  repair?: { copied: number; deleted: number; rechecked: number; stillDiffering: string[] };
-  ok: boolean;
-}
+/** What `goshift verify --json` prints: the report, the task, the time taken, and whether all matched. */
+type JsonReport = VerifyReport & { task: number; seconds: number; ok: boolean };
 
 describe('goshift verify (mysql -> mysql)', () => {
   let env: GoshiftTestEnv;

@@ -1,0 +1,52 @@
+/**
+ * The setting of the cross-server benchmarks (mysql-cross, distributed): the `rows`-row orders
+ * table loaded on the shared MariaDB (3306), its checksum, and a second, private MariaDB on a free
+ * loopback port (its own datadir) with a buffer pool that holds the copied table, as a production
+ * target's would.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { PrivateMariadb, startPrivateMariadb } from '../test/support/private-mariadb';
+import { checksum, loadOrders } from './mysql';
+
+/** Schema of the source table on the shared MariaDB. */
+export const SRC = 'goshift_bench_src';
+
+/** What a cross-server bench runs against; `close()` stops the private server and removes what the bench made. */
+export interface CrossServer {
+  /** Connection to the shared MariaDB (source and metadata). */
+  admin: mysql.Connection;
+  /** CHECKSUM TABLE of the source: every copy must match it. */
+  expected: string;
+  server: PrivateMariadb;
+  /** A fresh directory for the bench's goshift config. */
+  configDir: string;
+  /** Stop the private server, drop `metaDb` on the shared one, close `admin`, remove `configDir`. */
+  close(metaDb: string): Promise<void>;
+}
+
+/** Load the source table (when its size differs) and start the private target server. */
+export async function openCrossServer(rows: number): Promise<CrossServer> {
+  const admin = await mysql.createConnection({ host: '127.0.0.1', user: 'root', bigNumberStrings: true, supportBigNumbers: true });
+  await admin.query(`CREATE DATABASE IF NOT EXISTS ${SRC} DEFAULT CHARACTER SET utf8mb4`);
+  await loadOrders(admin, SRC, rows);
+  const expected = await checksum(admin, SRC);
+  const server = await startPrivateMariadb(['--innodb-buffer-pool-size=512M', '--innodb-log-file-size=256M']);
+  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'goshift-bench-'));
+  return {
+    admin, expected, server, configDir,
+    async close(metaDb: string): Promise<void> {
+      await server.stop();
+      await admin.query(`DROP DATABASE IF EXISTS ${metaDb}`).catch(() => undefined);
+      await admin.end();
+      fs.rmSync(configDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The load average, printed with every figure (timings are only comparable inside one run). */
+export function load(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
