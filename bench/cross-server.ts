@@ -23,6 +23,8 @@ export interface CrossServer {
   server: PrivateMariadb;
   /** A fresh directory for the bench's goshift config. */
   configDir: string;
+  /** Process id of the shared (source) MariaDB, from its pid file; undefined when unreadable. */
+  sourcePid: number | undefined;
   /** Stop the private server, drop `metaDb` on the shared one, close `admin`, remove `configDir`. */
   close(metaDb: string): Promise<void>;
 }
@@ -35,8 +37,16 @@ export async function openCrossServer(rows: number): Promise<CrossServer> {
   const expected = await checksum(admin, SRC);
   const server = await startPrivateMariadb(['--innodb-buffer-pool-size=512M', '--innodb-log-file-size=256M']);
   const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'goshift-bench-'));
+  const [pidRows] = await admin.query('SELECT @@pid_file AS f');
+  const pidFile = (pidRows as { f: string }[])[0].f;
+  let sourcePid: number | undefined;
+  try {
+    sourcePid = Number(fs.readFileSync(pidFile, 'utf8').trim()) || undefined;
+  } catch {
+    sourcePid = undefined;
+  }
   return {
-    admin, expected, server, configDir,
+    admin, expected, server, configDir, sourcePid,
     async close(metaDb: string): Promise<void> {
       await server.stop();
       await admin.query(`DROP DATABASE IF EXISTS ${metaDb}`).catch(() => undefined);

@@ -55,6 +55,18 @@ export async function timeCommand(command: string, opts: { trackMemory?: boolean
   return { seconds, peakMiB: opts.trackMemory ? peakKb / 1024 : undefined, cpuSeconds: opts.trackMemory ? cpuTicks / ticksPerSecond : undefined, stderr };
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc/<pid>/stat; 0 when it is gone. */
+export function processCpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return 0;
+  }
+}
+
 /** Print a results table with each peer's time relative to goshift's. */
 export function printTable(title: string, unit: string, count: number, rows: { name: string; m: Measured }[]): void {
   // Ratios are against the fastest goshift variant.

@@ -19,10 +19,16 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { packageRoot } from '../src/paths';
 import { load, openCrossServer, SRC } from './cross-server';
-import { Measured, timeCommand } from './measure';
+import { Measured, processCpuSeconds, timeCommand } from './measure';
 import { checksum, ddl } from './mysql';
 
 const DST = 'goshift_bench_dst';
+
+/** CPU seconds of the source and the target server. */
+interface ServerCpu {
+  source: number;
+  target: number;
+}
 const META = 'goshift_bench_xmeta';
 
 async function resetTarget(target: mysql.Connection, withTable: boolean): Promise<void> {
@@ -38,12 +44,18 @@ export async function runMysqlCrossBench(rows: number, params: Record<string, un
   let target: mysql.Connection | undefined;
   try {
     target = await server.connect();
-    const results: { name: string; m: Measured; load: string }[] = [];
-    const verify = async (name: string, m: Measured): Promise<void> => {
+    const results: { name: string; m: Measured; servers: ServerCpu; load: string }[] = [];
+    // CPU seconds both servers spent during one copy: on 2 cores they share the CPU with goshift.
+    const serversCpu = (): ServerCpu => ({ source: processCpuSeconds(cross.sourcePid), target: processCpuSeconds(server.pid()) });
+    const measure = async (name: string, run: () => Promise<Measured>): Promise<void> => {
+      const before = serversCpu();
+      const m = await run();
+      const after = serversCpu();
+      const servers = { source: after.source - before.source, target: after.target - before.target };
       const got = await checksum(target!, DST);
       if (got !== expected) throw new Error(`${name}: target checksum ${got} differs from source ${expected}`);
-      results.push({ name, m, load: load() });
-      process.stdout.write(`  ${name}: ${m.seconds.toFixed(2)} s${m.peakMiB ? `, peak ${m.peakMiB.toFixed(0)} MiB, ${m.cpuSeconds!.toFixed(1)} CPU s` : ''} (load ${load()})\n`);
+      results.push({ name, m, servers, load: load() });
+      process.stdout.write(`  ${name}: ${m.seconds.toFixed(2)} s${m.peakMiB ? `, peak ${m.peakMiB.toFixed(0)} MiB, ${m.cpuSeconds!.toFixed(1)} CPU s` : ''}, servers ${servers.source.toFixed(1)} + ${servers.target.toFixed(1)} CPU s (load ${load()})\n`);
     };
     process.stdout.write(`cross-server copy: source 127.0.0.1:3306, target private MariaDB 127.0.0.1:${server.port} (load ${load()})\n`);
 
@@ -67,7 +79,7 @@ export async function runMysqlCrossBench(rows: number, params: Record<string, un
       const dumpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'goshift-mydumper-'));
       fs.rmSync(dumpDir, { recursive: true });
       await resetTarget(target, false);
-      await verify('mydumper | myloader (2 threads), empty target', await timeCommand(
+      await measure('mydumper | myloader (2 threads), empty target', () => timeCommand(
         `mydumper -h 127.0.0.1 -u root -B ${SRC} -T orders -t 2 -r 100000 -o ${dumpDir} -v 1 && myloader -h 127.0.0.1 -P ${server.port} -u root -d ${dumpDir} -B ${DST} -s ${SRC} -t 2 -o -v 1`,
       ));
       fs.rmSync(dumpDir, { recursive: true, force: true });
@@ -83,18 +95,18 @@ export async function runMysqlCrossBench(rows: number, params: Record<string, un
     for (const [name, p, env] of variants) {
       await admin.query(`UPDATE ${META}.task_def_sync_manager SET params = ? WHERE id = 1`, [JSON.stringify(p)]);
       await resetTarget(target, true);
-      await verify(`${name}, empty target`, await timeCommand(`${goshift} -id 1`, { trackMemory: true, env }));
-      if (!process.env.BENCH_SKIP_FULL) await verify(`${name}, full target (upsert every row)`, await timeCommand(`${goshift} -id 1`, { trackMemory: true, env }));
+      await measure(`${name}, empty target`, () => timeCommand(`${goshift} -id 1`, { trackMemory: true, env }));
+      if (!process.env.BENCH_SKIP_FULL) await measure(`${name}, full target (upsert every row)`, () => timeCommand(`${goshift} -id 1`, { trackMemory: true, env }));
     }
 
     const peer = results.find((r) => r.name.startsWith('mydumper'));
     process.stdout.write(`\nMySQL -> MySQL across servers, ${rows} rows (~140 bytes each), all copies verified by CHECKSUM TABLE\n`);
-    process.stdout.write(`${'method'.padEnd(62)}${'seconds'.padStart(9)}${'rows/s'.padStart(10)}${'vs mydumper'.padStart(13)}${'peak MiB'.padStart(10)}${'CPU s'.padStart(8)}  load (1/5/15 min)\n`);
-    for (const { name, m, load: l } of results) {
+    process.stdout.write(`${'method'.padEnd(62)}${'seconds'.padStart(9)}${'rows/s'.padStart(10)}${'vs mydumper'.padStart(13)}${'peak MiB'.padStart(10)}${'CPU s'.padStart(8)}${'src CPU'.padStart(9)}${'dst CPU'.padStart(9)}  load (1/5/15 min)\n`);
+    for (const { name, m, servers, load: l } of results) {
       const ratio = peer ? `${(m.seconds / peer.m.seconds).toFixed(2)}x` : '-';
-      process.stdout.write(`${name.padEnd(62)}${m.seconds.toFixed(2).padStart(9)}${Math.round(rows / m.seconds).toString().padStart(10)}${ratio.padStart(13)}${(m.peakMiB ? m.peakMiB.toFixed(0) : '-').padStart(10)}${(m.cpuSeconds !== undefined ? m.cpuSeconds.toFixed(1) : '-').padStart(8)}  ${l}\n`);
+      process.stdout.write(`${name.padEnd(62)}${m.seconds.toFixed(2).padStart(9)}${Math.round(rows / m.seconds).toString().padStart(10)}${ratio.padStart(13)}${(m.peakMiB ? m.peakMiB.toFixed(0) : '-').padStart(10)}${(m.cpuSeconds !== undefined ? m.cpuSeconds.toFixed(1) : '-').padStart(8)}${servers.source.toFixed(1).padStart(9)}${servers.target.toFixed(1).padStart(9)}  ${l}\n`);
     }
-    process.stdout.write(`(vs mydumper = time / mydumper+myloader time: below 1.00x means goshift was faster; ${os.cpus().length} cores, both servers on this machine;\n CPU s = goshift's own user+system CPU seconds, steadier than wall time on a loaded machine)\n`);
+    process.stdout.write(`(vs mydumper = time / mydumper+myloader time: below 1.00x means goshift was faster; ${os.cpus().length} cores, both servers on this machine;\n CPU s = goshift's own user+system CPU seconds, steadier than wall time on a loaded machine; src/dst CPU = CPU seconds\n the source and target MariaDB used during the copy (the source's includes anything else it served meanwhile))\n`);
     process.stdout.write(`goshift params: ${JSON.stringify(params)}\n`);
   } finally {
     await target?.end().catch(() => undefined);

@@ -336,6 +336,12 @@ export interface WriterFactory {
    * @example settings(ctx) // { write_mode: 'upsert (INSERT ... ON DUPLICATE KEY UPDATE)' }
    */
   settings?(ctx: PluginContext): Record<string, string>;
+  /**
+   * Optional: records per {@link WriterSession.write} call when a task's params leave `write_batch`
+   * unset (mysql: 5000, since one transaction per read batch costs the server least). Default is
+   * 500. Read it through `writeBatchOf` (src/params.ts).
+   */
+  defaultWriteBatch?: number;
 }
 
 /** Counters of a shard copied directly inside the store. */

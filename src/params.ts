@@ -3,6 +3,10 @@ import { validateWithSchema } from './config/schema';
 import { jsonSyntaxError } from './config/json-error';
 import { checkParamsAsWritten, restoreMaps, setMapsAside } from './params-check';
 import { parseSchedule } from './serve/cron';
+import type { WriterFactory } from './contract';
+
+/** Records per write when neither the task nor the writer says otherwise. */
+export const defaultWriteBatch = 500;
 
 /**
  * A convict format that accepts a positive integer (a JSON number), at most `max` when given, and
@@ -79,7 +83,11 @@ export const coreParamsSchema = {
     default: 4,
   },
   read_batch: { doc: 'Records per read. Default is 5000.', format: positiveInt('read_batch'), default: 5000 },
-  write_batch: { doc: 'Records per write statement or pipeline. Default is 500.', format: positiveInt('write_batch'), default: 500 },
+  write_batch: {
+    doc: "Records per write (one transaction, statement or pipeline). Default (0 or unset) is the writer's own: 5000 for mysql, 500 for the others.",
+    format: (value: unknown) => (value === 0 ? undefined : positiveInt('write_batch')(value)),
+    default: 0,
+  },
   write_mode: { doc: 'How the writer treats existing records; each writer lists its modes. Empty = its default.', format: String, default: '' },
   columns: { doc: 'Source columns to read (default: all).', format: stringList('columns'), default: [] as string[] },
   column_map: { doc: 'Source column -> target column renames.', format: stringMap('column_map'), default: {} as Record<string, string> },
@@ -264,4 +272,12 @@ export function mappedColumn(params: TaskParams, source: string): string {
   if (map[source]) return map[source];
   if (pk.src && pk.dest && source === pk.src) return pk.dest;
   return source;
+}
+
+/**
+ * Records per write of a task: `params.write_batch` when set, else the writer's own default.
+ * @example writeBatchOf({ write_batch: 0 } as TaskParams, mysqlWriter) // 5000
+ */
+export function writeBatchOf(params: Pick<TaskParams, 'write_batch'>, writer: Pick<WriterFactory, 'defaultWriteBatch'> | undefined): number {
+  return params.write_batch || writer?.defaultWriteBatch || defaultWriteBatch;
 }

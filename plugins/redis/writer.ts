@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { WriterSessionBase } from '../../src/contract';
 import type { Batch, KvEntry, PluginContext, WriterFactory, WriterSession } from '../../src/contract';
+import { writeBatchOf } from '../../src/params';
 import { TaskError } from '../../src/errors';
 import { openRedis, RedisHandle } from './client';
 import { flattenValue } from './records';
@@ -40,7 +41,7 @@ export class RedisWriter implements WriterFactory {
   }
 
   settings(ctx: PluginContext): Record<string, string> {
-    return { write_mode: ctx.params.write_mode || 'replace (default)', write_batch: String(ctx.params.write_batch) };
+    return { write_mode: ctx.params.write_mode || 'replace (default)', write_batch: String(writeBatchOf(ctx.params, undefined)) };
   }
 
   async open(ctx: PluginContext): Promise<WriterSession> {

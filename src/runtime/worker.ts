@@ -10,6 +10,7 @@ import { RunRateLimiter } from './rate-limit';
 import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { DirectCopySession, Plugin, ReaderSession, WriterSession } from '../contract';
+import { writeBatchOf } from '../params';
 import { resolveConnection } from '../config/connections';
 import { envOfConfigFile, loadConfig } from '../config/load';
 import { serializeError } from '../errors';
@@ -172,7 +173,7 @@ export default async function runShardTask(t: WorkerTask): Promise<WorkerResult>
       writer,
       t.shard,
       {
-        readBatch: t.params.read_batch, writeBatch: t.params.write_batch, signal: s.abort.signal, where: `task ${t.task.id} shard ${t.shard.id}`,
+        readBatch: t.params.read_batch, writeBatch: writeBatchOf(t.params, s.plugins[1].writer), signal: s.abort.signal, where: `task ${t.task.id} shard ${t.shard.id}`,
         from: t.from, replayFirst: t.replay, checkpointMs: checkpointMs(t), save, convert: s.convert, throttle: s.throttle,
         keys: keysRun ? new Set(t.keys) : undefined, keysWritten, dirty, propagateDeletes: t.params.propagate_deletes,
         // Copies read one batch ahead; a change feed (stream mode) never does (see ShardRunOptions).

@@ -1,4 +1,5 @@
 import type { Batch, RecordKind, Shard, SyncRecord, VerifyOptions, WriterSession } from '../contract';
+import { writeBatchOf } from '../params';
 import { writerAppends, writerDeletes } from '../records/bridge';
 import { chunks } from '../runtime/shard-runner';
 import type { JobSpec } from '../runtime/job-spec';
@@ -43,7 +44,7 @@ export async function repairDifferences(spec: JobSpec, ctx: VerifyContexts, foun
   try {
     if (appends) return await rewrite(spec, ctx, found, opts, writer);
     let copied = 0;
-    for (const batch of found.repairable) copied += await writeChunked(writer, batch, spec.params.write_batch, 'write');
+    for (const batch of found.repairable) copied += await writeChunked(writer, batch, writeBatchOf(spec.params, spec.writerPlugin.writer), 'write');
     let deleted = 0;
     const notes: string[] = [];
     if (opts.deleteExtra && found.extraIds.length) {
@@ -54,7 +55,7 @@ export async function repairDifferences(spec: JobSpec, ctx: VerifyContexts, foun
           list.push(keyRecord(kind, id, ctx.rows.key));
           byKind.set(kind, list);
         }
-        for (const [kind, records] of byKind) deleted += await writeChunked(writer, { kind, records, bytes: 0 }, spec.params.write_batch, 'delete');
+        for (const [kind, records] of byKind) deleted += await writeChunked(writer, { kind, records, bytes: 0 }, writeBatchOf(spec.params, spec.writerPlugin.writer), 'delete');
       } else {
         notes.push(`--delete-extra: the ${to} writer cannot delete; ${found.extraIds.length} extra key(s) kept`);
       }
@@ -83,10 +84,10 @@ async function rewrite(spec: JobSpec, ctx: VerifyContexts, found: Comparison, op
       }
       return true;
     });
-    if (records.length) await writeChunked(writer, { ...batch, records, position: undefined }, spec.params.write_batch, 'write');
+    if (records.length) await writeChunked(writer, { ...batch, records, position: undefined }, writeBatchOf(spec.params, spec.writerPlugin.writer), 'write');
   });
   let copied = 0;
-  for (const batch of found.repairable) copied += await writeChunked(writer, batch, spec.params.write_batch, 'write');
+  for (const batch of found.repairable) copied += await writeChunked(writer, batch, writeBatchOf(spec.params, spec.writerPlugin.writer), 'write');
   await writer.flush(repairShard);
   await writer.end?.(repairShard);
   await spec.writerPlugin.writer!.after?.(ctx.writer);

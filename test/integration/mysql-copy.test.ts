@@ -164,6 +164,63 @@ describe('mysql -> mysql copies', () => {
     ]);
   });
 
+  test.each([
+    ['an integer key (BETWEEN lookups)', 'id bigint unsigned PRIMARY KEY', 'seq'],
+    ['a string key (IN lookups)', 'id varchar(20) PRIMARY KEY', "CONCAT('k', LPAD(seq, 4, '0'))"],
+    ['a composite key (row IN lookups)', 'id int, part char(1), PRIMARY KEY (id, part)', 'seq'],
+  ])('a streamed upsert over a half-full target loads new rows, upserts changed ones and leaves identical ones alone: %s', async (_name, keyDdl, keyExpr) => {
+    const composite = keyDdl.includes('part');
+    const cols = `${keyDdl}, v varchar(20) NULL, b varbinary(8) NULL, d decimal(20,2) NULL`;
+    await env.sql(`CREATE TABLE hsrc (${cols}) DEFAULT CHARSET=utf8mb4`);
+    await env.sql(`CREATE TABLE hdst (${cols}, extra varchar(10) DEFAULT 'kept') DEFAULT CHARSET=utf8mb4`);
+    const keyCols = composite ? 'id, part' : 'id';
+    const keyVals = composite ? `${keyExpr}, 'p'` : keyExpr;
+    await env.sql(`INSERT INTO hsrc (${keyCols}, v, b, d) SELECT ${keyVals}, CONCAT('v', seq), UNHEX(HEX(seq)), seq * 1.5 FROM seq_1_to_300`);
+    // The target holds rows 1..200: 1..150 exactly, 151..200 with another v (and 160 with NULLs);
+    // 201..300 are missing; 900 is only in the target (an upsert never deletes).
+    await env.sql(`INSERT INTO hdst (${keyCols}, v, b, d, extra) SELECT ${keyVals}, IF(seq > 150, 'old', CONCAT('v', seq)), UNHEX(HEX(seq)), seq * 1.5, 'mine' FROM seq_1_to_200`);
+    await env.sql(`UPDATE hdst SET b = NULL, d = NULL WHERE v = 'old' LIMIT 1`);
+    await env.sql(`INSERT INTO hdst (${keyCols}, v) SELECT ${keyVals}, 'only here' FROM seq_900_to_900`);
+    // Triggers count what the server did: an insert attempt (LOAD DATA row or upsert) and an update.
+    await env.sql('CREATE TABLE hcount (what varchar(10) PRIMARY KEY, n int)');
+    await env.sql("INSERT INTO hcount VALUES ('insert', 0), ('update', 0)");
+    await env.sql("CREATE TRIGGER hdst_bi BEFORE INSERT ON hdst FOR EACH ROW UPDATE hcount SET n = n + 1 WHERE what = 'insert'");
+    await env.sql("CREATE TRIGGER hdst_bu BEFORE UPDATE ON hdst FOR EACH ROW UPDATE hcount SET n = n + 1 WHERE what = 'update'");
+    const counts = async () => Object.fromEntries((await env.sql<{ what: string; n: number }[]>('SELECT what, n FROM hcount')).map((r) => [r.what, r.n]));
+
+    const id = await env.addTask({ from_table: 'hsrc', to_table: 'hdst', params: { worker_num: 2, read_batch: 40, shard_rows: 80, direct_copy: false } });
+    const res = await env.run(id);
+    expect(res.code).toBe(0);
+    expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_read: '300', rows_written: '300' });
+    // 50 changed rows: an upsert each (insert attempt + update); 100 missing rows: loaded.
+    expect(await counts()).toEqual({ insert: 150, update: 50 });
+    const copied = `SELECT ${keyCols}, v, b, d FROM hdst WHERE v <> 'only here' ORDER BY ${keyCols}`;
+    expect(await env.sql(copied)).toEqual(await env.sql(`SELECT ${keyCols}, v, b, d FROM hsrc ORDER BY ${keyCols}`));
+    expect(await env.sql("SELECT COUNT(*) AS n FROM hdst WHERE v = 'only here'")).toEqual([{ n: '1' }]);
+    // Columns the source does not carry keep their values, as with the upsert statement alone.
+    expect(await env.sql("SELECT extra, COUNT(*) AS n FROM hdst GROUP BY extra ORDER BY extra")).toEqual([{ extra: 'kept', n: '101' }, { extra: 'mine', n: '200' }]);
+
+    // A rerun finds every row identical: the server is asked to write nothing.
+    expect((await env.run(id)).code).toBe(0);
+    expect(await counts()).toEqual({ insert: 150, update: 50 });
+    expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_read: '300', rows_written: '300' });
+  });
+
+  test('a streamed upsert whose keys match the target only by collation ends as the upsert statement would (load_data on or off)', async () => {
+    await env.sql('CREATE TABLE csrc (k varchar(10) PRIMARY KEY, v int) DEFAULT CHARSET=utf8mb4 COLLATE utf8mb4_general_ci');
+    await env.sql("INSERT INTO csrc VALUES ('abc', 1), ('new', 2)");
+    for (const loadData of [true, false]) {
+      const table = `cdst_${loadData ? 'load' : 'stmt'}`;
+      await env.sql(`CREATE TABLE ${table} (k varchar(10) PRIMARY KEY, v int) DEFAULT CHARSET=utf8mb4 COLLATE utf8mb4_general_ci`);
+      await env.sql(`INSERT INTO ${table} VALUES ('ABC', 0)`);
+      const id = await env.addTask({ from_table: 'csrc', to_table: table, params: { pk: { src: 'k', dest: 'k' }, worker_num: 1, direct_copy: false, load_data: loadData } });
+      expect((await env.run(id)).code).toBe(0);
+      // 'abc' meets 'ABC' on the case-insensitive key: that row takes v = 1 and keeps its key.
+      expect(await env.sql(`SELECT BINARY k AS k, v FROM ${table} ORDER BY k`)).toEqual([{ k: Buffer.from('ABC'), v: 1 }, { k: Buffer.from('new'), v: 2 }]);
+      expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_written: '2' });
+    }
+  });
+
   test('a streamed upsert of keys the target lacks that clash on another unique index updates that row (load_data on or off)', async () => {
     await env.sql('CREATE TABLE usrc (id int PRIMARY KEY, email varchar(20) NOT NULL, n int)');
     await env.sql("INSERT INTO usrc VALUES (1,'a@x',1),(2,'b@x',2),(3,'c@x',3)");

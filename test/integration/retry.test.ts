@@ -51,7 +51,7 @@ describe('transient errors', () => {
 
   test('a table without a key: a failed write gives back the reader\'s streaming connection, so the retry can read', async () => {
     // The source has no key (one streamed pass holding its connection); a thread's reader pool holds
-    // one connection (worker_num 1). The target is locked, the blocked INSERT is interrupted (a
+    // one connection (worker_num 1). The target is locked, the blocked statement is interrupted (a
     // transient failure), and the retry must get that connection back instead of waiting forever.
     await env.sql('CREATE TABLE nokey (id int NOT NULL, pad varchar(100))');
     await env.sql("INSERT INTO nokey SELECT seq, REPEAT('y', 100) FROM seq_1_to_20000");
@@ -63,7 +63,8 @@ describe('transient errors', () => {
       const run = env.spawnRun(id);
       let interrupted = false;
       for (let i = 0; i < 600 && !interrupted; i++) {
-        const [blocked] = await env.admin.query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'INSERT%'", [env.dataDb]);
+        // The writer's first statement on the target (its lookup of the batch's keys, or a write) waits on the lock.
+        const [blocked] = await env.admin.query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND INFO LIKE '%.`keyed`%'", [env.dataDb]);
         for (const { id: conn } of blocked as { id: number }[]) {
           await env.admin.query(`KILL QUERY ${Number(conn)}`);
           interrupted = true;

@@ -30,6 +30,8 @@ export interface PrivateMariadb {
   start(): Promise<void>;
   /** Stop it and remove the datadir. Idempotent. */
   stop(): Promise<void>;
+  /** Process id of the running server (undefined while halted). */
+  pid(): number | undefined;
 }
 
 /**
@@ -80,6 +82,7 @@ export async function startPrivateMariadb(extraArgs: string[] = []): Promise<Pri
     connect,
     halt,
     start,
+    pid: () => (child && child.exitCode === null ? child.pid : undefined),
     async stop() {
       if (stopped) return;
       stopped = true;

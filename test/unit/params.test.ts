@@ -1,4 +1,4 @@
-import { parseParams, sourceKeyColumns } from '../../src/params';
+import { parseParams, sourceKeyColumns, writeBatchOf } from '../../src/params';
 import mysqlPlugin from '../../plugins/mysql';
 
 const mysqlKeys = [mysqlPlugin.paramsSchema!];
@@ -10,8 +10,12 @@ describe('params', () => {
     expect(sourceKeyColumns(p)).toEqual(['id']);
   });
 
-  test('empty params take the defaults 4 / 5000 / 500', () => {
-    for (const raw of [null, '', '{}']) expect(parseParams(raw, 1, mysqlKeys)).toMatchObject({ worker_num: 4, read_batch: 5000, write_batch: 500 });
+  test("empty params take the defaults 4 / 5000 / the writer's write_batch", () => {
+    for (const raw of [null, '', '{}']) expect(parseParams(raw, 1, mysqlKeys)).toMatchObject({ worker_num: 4, read_batch: 5000, write_batch: 0 });
+    expect(writeBatchOf(parseParams('{}', 1, mysqlKeys), { defaultWriteBatch: 5000 })).toBe(5000);
+    expect(writeBatchOf(parseParams('{}', 1, mysqlKeys), {})).toBe(500);
+    expect(writeBatchOf(parseParams('{"write_batch": 70}', 1, mysqlKeys), { defaultWriteBatch: 5000 })).toBe(70);
+    expect(() => parseParams('{"write_batch": -1}', 1, mysqlKeys)).toThrow('params.write_batch must be a positive integer, got -1');
   });
 
   test("goshift's older split form gives the key columns", () => {
