@@ -31,11 +31,15 @@ export interface LoadDataPayload {
  * @param quotedTargets target column names, already quoted, in `columns` order
  */
 export function buildLoadData(records: SyncRecord[], columns: string[], quotedTargets: string[]): LoadDataPayload {
-  const binary = columns.map((c) => records.some((r) => Buffer.isBuffer(r[c])));
+  const binary = columns.map(() => false);
   let text = '';
   for (const r of records) {
     let line = '';
-    for (let i = 0; i < columns.length; i++) line += (i ? '\t' : '') + field(r[columns[i]]);
+    for (let i = 0; i < columns.length; i++) {
+      const v = r[columns[i]];
+      if (!binary[i] && Buffer.isBuffer(v)) binary[i] = true;
+      line += (i ? '\t' : '') + field(v);
+    }
     text += line + '\n';
   }
   const names = quotedTargets.map((t, i) => (binary[i] ? `@v${i}` : t));

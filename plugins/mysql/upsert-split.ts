@@ -51,6 +51,17 @@ const integerText = /^-?\d{1,20}$/;
  */
 export async function splitByTarget(conn: PoolConnection, shape: SplitShape, records: SyncRecord[]): Promise<UpsertSplit> {
   const { columns, keyIndexes } = shape;
+  const held = new Map<string, unknown[]>();
+  for (const sql of lookupStatements(shape, records)) {
+    const [rows] = await conn.query({ sql, rowsAsArray: true });
+    for (const row of rows as unknown[][]) {
+      const key = keyOf(keyIndexes.map((i) => row[i]));
+      if (key !== undefined) held.set(key, row);
+    }
+  }
+  // The target holds none of these keys (an empty table or key range): everything is fresh. A key
+  // twice in the batch then meets itself as a duplicate, and the batch is upserted in order.
+  if (held.size === 0) return { fresh: records, changed: [], unchanged: 0 };
   const byKey = new Map<string, SyncRecord>();
   const changed: SyncRecord[] = [];
   for (const record of records) {
@@ -58,14 +69,6 @@ export async function splitByTarget(conn: PoolConnection, shape: SplitShape, rec
     // A key that cannot be looked up (NULL, an object), or a key twice in one batch: upsert, in order.
     if (key === undefined || byKey.has(key)) changed.push(record);
     else byKey.set(key, record);
-  }
-  const held = new Map<string, unknown[]>();
-  for (const sql of lookupStatements(shape, [...byKey.values()])) {
-    const [rows] = await conn.query({ sql, rowsAsArray: true });
-    for (const row of rows as unknown[][]) {
-      const key = keyOf(keyIndexes.map((i) => row[i]));
-      if (key !== undefined) held.set(key, row);
-    }
   }
   const fresh: SyncRecord[] = [];
   let unchanged = 0;
@@ -111,18 +114,31 @@ export function lookupStatements(shape: SplitShape, records: SyncRecord[]): stri
   return statements;
 }
 
-/** Smallest and largest of integer key values, or undefined when one is not plain integer text. */
-function integerRange(values: unknown[]): { min: bigint; max: bigint } | undefined {
-  let min: bigint | undefined;
-  let max: bigint | undefined;
+/**
+ * Smallest and largest of integer key values, or undefined when one is not plain integer text.
+ * Compares as doubles while every value is a safe integer (the common case), else as BigInt.
+ */
+export function integerRange(values: unknown[]): { min: bigint; max: bigint } | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  let exact = true;
   for (const v of values) {
-    const text = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : typeof v === 'string' ? v : undefined;
-    if (text === undefined || !integerText.test(text)) return undefined;
-    const n = BigInt(text);
-    if (min === undefined || n < min) min = n;
-    if (max === undefined || n > max) max = n;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && integerText.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(n)) return undefined;
+    if (!Number.isSafeInteger(n)) exact = false;
+    if (n < min) min = n;
+    if (n > max) max = n;
   }
-  return min === undefined || max === undefined ? undefined : { min, max };
+  if (values.length === 0) return undefined;
+  if (exact) return { min: BigInt(min), max: BigInt(max) };
+  let bigMin: bigint | undefined;
+  let bigMax: bigint | undefined;
+  for (const v of values) {
+    const n = BigInt(v as string | number);
+    if (bigMin === undefined || n < bigMin) bigMin = n;
+    if (bigMax === undefined || n > bigMax) bigMax = n;
+  }
+  return { min: bigMin!, max: bigMax! };
 }
 
 /**

@@ -12,9 +12,11 @@ import { channelName, ChannelMessage, PositionCounts, ProgressMessage, WorkerRes
  * so it is most of a thread's memory: peak RSS of a 1M-row cross-server copy (2 threads) was
  * 425-464 MiB at 128, 318-336 at 64, 251-288 at 32 (298 for 10M rows), 216-251 at 16. In
  * alternating runs 32 also used less CPU than 128 (7.3-8.7 s against 8.7-9.7 s per 1M rows) and
- * a little less than 16 (avg 9.8 s against 10.5 s on a busier machine).
+ * a little less than 16 (avg 9.8 s against 10.5 s on a busier machine). Since upserts load new
+ * rows with LOAD DATA in 5000-row transactions, 16 wins: five alternating pairs, 16 faster in all
+ * five (5.04-6.13 s against 5.35-6.66 s) at 261-274 MiB against 294-303.
  */
-const youngGenerationMb = 32;
+const youngGenerationMb = 16;
 
 /** One shard to run and where it starts. */
 export interface ShardJob {
@@ -80,8 +82,7 @@ export function createThreadPool(o: ThreadPoolOptions): Piscina {
     idleTimeout: 60_000,
     // Threads keep connections open between shards; Atomics.wait would stall their I/O.
     atomics: 'disabled',
-    // Rows are short-lived garbage: a young generation above V8's default (16 MiB) keeps them out
-    // of the old generation; 32 MiB per thread keeps the whole process under 300 MB.
+    // Rows are short-lived garbage; the young generation's size is measured above.
     resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb },
   });
 }
