@@ -17,7 +17,7 @@ import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
 import { sendRaw } from '../plugins/redis/resp';
 import { packageRoot } from '../src/paths';
-import { Measured, printTable, timeCommand } from './measure';
+import { Measured, printTable, processCpuSeconds, timeCommand } from './measure';
 
 const META = 'goshift_bench_rmeta';
 const VALUE_BYTES = 100;
@@ -138,17 +138,26 @@ export async function runRedisBench(keys: number, params: Record<string, unknown
     // goshift and the SCAN+MGET script in two rounds, the second in the other order, so neither
     // always meets the busier moment of a shared machine; each round gives one ratio.
     const rounds: { goshift: Measured; script?: Measured }[] = [];
+    // CPU seconds of both redis-servers during a copy: on 2 cores they share the CPU with the client.
+    const serversCpu = () => processCpuSeconds(source.proc.pid) + processCpuSeconds(target.proc.pid);
+    const timed = async (command: string): Promise<Measured & { serversCpu: number }> => {
+      const before = serversCpu();
+      const m = await timeCommand(command, { trackMemory: true });
+      return { ...m, serversCpu: serversCpu() - before };
+    };
     for (let round = 1; round <= 2; round++) {
       const runGoshift = async (): Promise<Measured> => {
         await flush(target.port);
-        const m = await timeCommand(`${goshift} -id 1 --restart`, { trackMemory: true });
+        const m = await timed(`${goshift} -id 1 --restart`);
         await check(`goshift w${params.worker_num ?? 4} (round ${round})`, m);
+        process.stdout.write(`  goshift round ${round}: ${m.seconds.toFixed(2)} s, ${m.cpuSeconds!.toFixed(1)} CPU s, both redis-servers ${m.serversCpu.toFixed(1)} CPU s\n`);
         return m;
       };
       const runScript = async (): Promise<Measured> => {
         await flush(target.port);
-        const m = await timeCommand(`${peers} mget ${source.port} ${target.port}`, { trackMemory: true });
+        const m = await timed(`${peers} mget ${source.port} ${target.port}`);
         await check(`SCAN + MGET + pipelined SET (round ${round})`, m);
+        process.stdout.write(`  script round ${round}: ${m.seconds.toFixed(2)} s, ${m.cpuSeconds!.toFixed(1)} CPU s, both redis-servers ${m.serversCpu.toFixed(1)} CPU s\n`);
         return m;
       };
       if (!withPeers) rounds.push({ goshift: await runGoshift() });

@@ -51,21 +51,23 @@ const integerText = /^-?\d{1,20}$/;
  */
 export async function splitByTarget(conn: PoolConnection, shape: SplitShape, records: SyncRecord[]): Promise<UpsertSplit> {
   const { columns, keyIndexes } = shape;
+  const rowKey = keyReader(keyIndexes);
   const held = new Map<string, unknown[]>();
   for (const sql of lookupStatements(shape, records)) {
     const [rows] = await conn.query({ sql, rowsAsArray: true });
     for (const row of rows as unknown[][]) {
-      const key = keyOf(keyIndexes.map((i) => row[i]));
+      const key = rowKey(row as unknown as Record<number, unknown>);
       if (key !== undefined) held.set(key, row);
     }
   }
   // The target holds none of these keys (an empty table or key range): everything is fresh. A key
   // twice in the batch then meets itself as a duplicate, and the batch is upserted in order.
   if (held.size === 0) return { fresh: records, changed: [], unchanged: 0 };
+  const recordKey = keyReader(keyIndexes.map((i) => columns[i]));
   const byKey = new Map<string, SyncRecord>();
   const changed: SyncRecord[] = [];
   for (const record of records) {
-    const key = keyOf(keyIndexes.map((i) => record[columns[i]]));
+    const key = recordKey(record as Record<string | number, unknown>);
     // A key that cannot be looked up (NULL, an object), or a key twice in one batch: upsert, in order.
     if (key === undefined || byKey.has(key)) changed.push(record);
     else byKey.set(key, record);
@@ -139,6 +141,21 @@ export function integerRange(values: unknown[]): { min: bigint; max: bigint } | 
     if (bigMax === undefined || n > bigMax) bigMax = n;
   }
   return { min: bigMin!, max: bigMax! };
+}
+
+/**
+ * A function giving the map key of a row (array, by index) or record (object, by name). One key
+ * column, the common case, is keyed by its value's text with no per-row array.
+ */
+function keyReader(at: (number | string)[]): (row: Record<string | number, unknown>) => string | undefined {
+  if (at.length > 1) return (row) => keyOf(at.map((a) => row[a]));
+  const only = at[0];
+  return (row) => {
+    const v = row[only];
+    // A text key and a binary one never pair up wrongly to harm: a pair counts as unchanged only
+    // when every value, the key's included, is identical in type and content.
+    return typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : keyOf([v]);
+  };
 }
 
 /**
