@@ -13,6 +13,8 @@ function field(v: unknown): string {
   if (Buffer.isBuffer(v)) return v.toString('hex');
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (typeof v === 'bigint') return v.toString();
+  // As `literal` writes one in statements: UTC text.
+  if (v instanceof Date) return v.toISOString().slice(0, 23).replace('T', ' ');
   const s = JSON.stringify(v);
   return tsvSpecial.test(s) ? s.replace(tsvSpecialAll, (c) => tsvEscapes[c]) : s;
 }

@@ -176,9 +176,10 @@ describe('mysql -> mysql copies', () => {
     const keyCols = composite ? 'id, part' : 'id';
     const keyVals = composite ? `${keyExpr}, 'p'` : keyExpr;
     await env.sql(`INSERT INTO hsrc (${keyCols}, v, b, d) SELECT ${keyVals}, CONCAT('v', seq), UNHEX(HEX(seq)), seq * 1.5 FROM seq_1_to_300`);
-    // The target holds rows 1..200: 1..150 exactly, 151..200 with another v (and 160 with NULLs);
-    // 201..300 are missing; 900 is only in the target (an upsert never deletes).
-    await env.sql(`INSERT INTO hdst (${keyCols}, v, b, d, extra) SELECT ${keyVals}, IF(seq > 150, 'old', CONCAT('v', seq)), UNHEX(HEX(seq)), seq * 1.5, 'mine' FROM seq_1_to_200`);
+    // The target holds 1..150 exactly and 251..300 with another v (one of them with NULLs too);
+    // 151..250 are missing; 900 is only in the target (an upsert never deletes). The changed rows
+    // come last: after a batch of mostly changed rows a session upserts a few batches directly.
+    await env.sql(`INSERT INTO hdst (${keyCols}, v, b, d, extra) SELECT ${keyVals}, IF(seq > 250, 'old', CONCAT('v', seq)), UNHEX(HEX(seq)), seq * 1.5, 'mine' FROM seq_1_to_300 WHERE seq <= 150 OR seq > 250`);
     await env.sql(`UPDATE hdst SET b = NULL, d = NULL WHERE v = 'old' LIMIT 1`);
     await env.sql(`INSERT INTO hdst (${keyCols}, v) SELECT ${keyVals}, 'only here' FROM seq_900_to_900`);
     // Triggers count what the server did: an insert attempt (LOAD DATA row or upsert) and an update.
@@ -188,7 +189,7 @@ describe('mysql -> mysql copies', () => {
     await env.sql("CREATE TRIGGER hdst_bu BEFORE UPDATE ON hdst FOR EACH ROW UPDATE hcount SET n = n + 1 WHERE what = 'update'");
     const counts = async () => Object.fromEntries((await env.sql<{ what: string; n: number }[]>('SELECT what, n FROM hcount')).map((r) => [r.what, r.n]));
 
-    const id = await env.addTask({ from_table: 'hsrc', to_table: 'hdst', params: { worker_num: 2, read_batch: 40, shard_rows: 80, direct_copy: false } });
+    const id = await env.addTask({ from_table: 'hsrc', to_table: 'hdst', params: { worker_num: 1, read_batch: 40, shard_rows: 80, direct_copy: false } });
     const res = await env.run(id);
     expect(res.code).toBe(0);
     expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_read: '300', rows_written: '300' });
@@ -199,11 +200,32 @@ describe('mysql -> mysql copies', () => {
     expect(await env.sql("SELECT COUNT(*) AS n FROM hdst WHERE v = 'only here'")).toEqual([{ n: '1' }]);
     // Columns the source does not carry keep their values, as with the upsert statement alone.
     expect(await env.sql("SELECT extra, COUNT(*) AS n FROM hdst GROUP BY extra ORDER BY extra")).toEqual([{ extra: 'kept', n: '101' }, { extra: 'mine', n: '200' }]);
+    expect(await env.sql('SELECT COUNT(*) AS n FROM hdst WHERE b IS NULL OR d IS NULL')).toEqual([{ n: '1' }]);
 
     // A rerun finds every row identical: the server is asked to write nothing.
     expect((await env.run(id)).code).toBe(0);
     expect(await counts()).toEqual({ insert: 150, update: 50 });
     expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_read: '300', rows_written: '300' });
+  });
+
+  test('after a batch of mostly changed rows, a session upserts the next batches without reading the target', async () => {
+    await env.sql('CREATE TABLE asrc (id int PRIMARY KEY, v int)');
+    await env.sql('INSERT INTO asrc SELECT seq, seq FROM seq_1_to_30');
+    await env.sql('CREATE TABLE adst LIKE asrc');
+    // Rows 1..10 differ, 11..30 are identical; one thread reads 10-row shards in key order.
+    await env.sql('INSERT INTO adst SELECT seq, IF(seq <= 10, 0, seq) FROM seq_1_to_30');
+    await env.sql('CREATE TABLE acount (n int)');
+    await env.sql('INSERT INTO acount VALUES (0)');
+    await env.sql('CREATE TRIGGER adst_bu BEFORE UPDATE ON adst FOR EACH ROW UPDATE acount SET n = n + 1');
+    const id = await env.addTask({ from_table: 'asrc', to_table: 'adst', params: { worker_num: 1, read_batch: 10, shard_rows: 10, direct_copy: false } });
+    expect((await env.run(id)).code).toBe(0);
+    expect(await env.sql('SELECT * FROM adst ORDER BY id')).toEqual(await env.sql('SELECT * FROM asrc ORDER BY id'));
+    // The first batch was all changed, so the identical rows 11..30 went through the upsert
+    // statement, which updates (fires BEFORE UPDATE) even when the values are the same.
+    expect(await env.sql('SELECT n FROM acount')).toEqual([{ n: 30 }]);
+    // A rerun finds every row identical from its first batch on: nothing is updated.
+    expect((await env.run(id)).code).toBe(0);
+    expect(await env.sql('SELECT n FROM acount')).toEqual([{ n: 30 }]);
   });
 
   test('a streamed upsert whose keys match the target only by collation ends as the upsert statement would (load_data on or off)', async () => {
