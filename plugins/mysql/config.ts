@@ -30,7 +30,7 @@ export type MysqlWriteMode = (typeof mysqlWriteModes)[number];
 export const mysqlParamsSchema = {
   shard_rows: { doc: 'Rows per primary-key shard. Default: read_batch.', format: 'nat', default: 0 },
   load_data: {
-    doc: 'Write insert/ignore/replace modes with LOAD DATA LOCAL INFILE (falls back to INSERT when the server refuses it). Default is true.',
+    doc: 'Write insert/ignore/replace modes, and the rows an upsert finds missing from the target, with LOAD DATA LOCAL INFILE (falls back to INSERT when the server refuses it). Default is true.',
     format: Boolean,
     default: true,
   },

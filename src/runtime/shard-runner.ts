@@ -289,6 +289,8 @@ function closeQuietly(iterator: AsyncIterator<unknown>): void {
 
 /** Cut a batch into write-sized chunks without copying when it already fits. */
 export function* chunks(batch: Batch, size: number): Generator<Batch> {
+  // 0 would loop forever: `params.write_batch` 0 means "the writer's default" (see writeBatchOf).
+  if (!(size >= 1)) throw new Error(`write chunk size must be at least 1, got ${size}`);
   const n = batch.records.length;
   if (n <= size) {
     if (n > 0) yield batch;

@@ -1,4 +1,5 @@
 import type { Batch, PluginContext, ReaderFactory, ReaderSession, Shard, WriterFactory, WriterSession } from '../../src/contract';
+import { writeBatchOf } from '../../src/params';
 
 /** Counters of one driven copy. */
 export interface DriveResult {
@@ -63,7 +64,7 @@ export async function drive(
     for await (const batch of r.read(shard, { batchSize: readerCtx.params.read_batch, signal: readerCtx.signal })) {
       result.read += batch.records.length;
       result.bytes += batch.bytes;
-      const size = writerCtx.params.write_batch;
+      const size = writeBatchOf(writerCtx.params, writer);
       for (let i = 0; i < batch.records.length; i += size) {
         const records = batch.records.length <= size ? batch.records : batch.records.slice(i, i + size);
         const n = await w.write({ kind: batch.kind, records, bytes: 0, columns: batch.columns }, shard);
