@@ -102,7 +102,12 @@ export function lookupStatements(shape: SplitShape, records: SyncRecord[]): stri
   let list: string[] = [];
   let size = head.length + lhs.length + 8;
   for (const record of records) {
-    const values = keyIndexes.map((i) => literal(record[columns[i]]));
+    // Numbers go quoted: a number compared with a text key column makes the server convert every
+    // row of it (no index); a quoted constant is converted once, whatever the column's type.
+    const values = keyIndexes.map((i) => {
+      const v = record[columns[i]];
+      return literal(typeof v === 'number' ? String(v) : v);
+    });
     const item = values.length === 1 ? values[0] : `(${values.join(',')})`;
     if (list.length && size + item.length + 1 > shape.maxBytes) {
       statements.push(`${head}${lhs} IN (${list.join(',')})`);

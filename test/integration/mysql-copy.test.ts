@@ -228,6 +228,23 @@ describe('mysql -> mysql copies', () => {
     expect(await env.sql('SELECT n FROM acount')).toEqual([{ n: 30 }]);
   });
 
+  test('a streamed upsert from an integer key into a text key finds the target rows and ends as the upsert statement would', async () => {
+    await env.sql('CREATE TABLE nsrc (id int PRIMARY KEY, v int)');
+    await env.sql('INSERT INTO nsrc SELECT seq, seq FROM seq_1_to_20');
+    await env.sql('CREATE TABLE ndst (id varchar(10) PRIMARY KEY, v int, note varchar(5) DEFAULT NULL)');
+    // '01' is another key than 1 in a text column: the upsert statement adds row '1' beside it.
+    await env.sql("INSERT INTO ndst VALUES ('01', 0, 'zero'), ('2', 2, 'same'), ('3', 0, 'old')");
+    const id = await env.addTask({ from_table: 'nsrc', to_table: 'ndst', params: { worker_num: 1, direct_copy: false } });
+    expect((await env.run(id)).code).toBe(0);
+    const rows = await env.sql<{ id: string; v: number; note: string | null }[]>('SELECT * FROM ndst');
+    expect(rows.length).toBe(21);
+    expect(rows.find((r) => r.id === '01')).toEqual({ id: '01', v: 0, note: 'zero' });
+    expect(rows.find((r) => r.id === '1')).toEqual({ id: '1', v: 1, note: null });
+    expect(rows.find((r) => r.id === '2')).toEqual({ id: '2', v: 2, note: 'same' });
+    expect(rows.find((r) => r.id === '3')).toEqual({ id: '3', v: 3, note: 'old' });
+    expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_read: '20', rows_written: '20' });
+  });
+
   test('a streamed upsert whose keys match the target only by collation ends as the upsert statement would (load_data on or off)', async () => {
     await env.sql('CREATE TABLE csrc (k varchar(10) PRIMARY KEY, v int) DEFAULT CHARSET=utf8mb4 COLLATE utf8mb4_general_ci');
     await env.sql("INSERT INTO csrc VALUES ('abc', 1), ('new', 2)");
