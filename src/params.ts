@@ -177,6 +177,7 @@ export interface TaskParams {
   split: { pk: string[] | string };
   worker_num: number;
   read_batch: number;
+  /** Records per write; 0 means the writer's own default (read it through {@link writeBatchOf}). */
   write_batch: number;
   write_mode: string;
   columns: string[];
