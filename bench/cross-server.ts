@@ -8,11 +8,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
+import { packageRoot } from '../src/paths';
 import { PrivateMariadb, startPrivateMariadb } from '../test/support/private-mariadb';
-import { checksum, loadOrders } from './mysql';
+import { timeCommand } from './measure';
+import { checksum, ddl, loadOrders } from './mysql';
 
 /** Schema of the source table on the shared MariaDB. */
 export const SRC = 'goshift_bench_src';
+
+/** Schema of the copies on the private target server. */
+export const DST = 'goshift_bench_dst';
 
 /** What a cross-server bench runs against; `close()` stops the private server and removes what the bench made. */
 export interface CrossServer {
@@ -59,4 +64,38 @@ export async function openCrossServer(rows: number): Promise<CrossServer> {
 /** The load average, printed with every figure (timings are only comparable inside one run). */
 export function load(): string {
   return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+/** Make `DST` on the private server empty, with the empty orders table when `withTable`. */
+export async function resetTarget(target: mysql.Connection, withTable: boolean): Promise<void> {
+  await target.query(`DROP DATABASE IF EXISTS ${DST}`);
+  await target.query(`CREATE DATABASE ${DST} DEFAULT CHARACTER SET utf8mb4`);
+  if (withTable) await target.query(ddl(DST));
+}
+
+/**
+ * Write the bench's goshift config (source and metadata on 3306, target `DST` on the private
+ * server, plus `extraConfig` sections), create the metadata schema `metaDb` and make task 1 copy
+ * orders across with `params`.
+ * @returns the goshift command a bench appends its arguments to
+ */
+export async function setUpBenchTask(cross: CrossServer, metaDb: string, params: Record<string, unknown>, description: string,
+  opts: { extraConfig?: Record<string, unknown>; nodeFlags?: string } = {}): Promise<string> {
+  const entry = { host: '127.0.0.1', port: 3306, user: 'root', password: '', db: SRC };
+  fs.writeFileSync(path.join(cross.configDir, 'bench.json'), JSON.stringify({
+    task_meta: { ...entry, db: metaDb },
+    log: { level: 'warn', dir: '' },
+    from: { mysql: { [`bench_${SRC}`]: entry } },
+    to: { mysql: { [`bench_${DST}`]: { ...entry, port: cross.server.port, db: DST } } },
+    ...opts.extraConfig,
+  }));
+  const goshift = `node ${opts.nodeFlags ?? ''} ${path.join(packageRoot, 'bin', 'goshift')} -c ${cross.configDir} -e bench`;
+  await timeCommand(`${goshift} init-db`);
+  await cross.admin.query(`DELETE FROM ${metaDb}.task_def_sync_manager WHERE id = 1`);
+  await cross.admin.query(
+    `INSERT INTO ${metaDb}.task_def_sync_manager (id, from_app, to_app, from_db_type, to_db_type, from_db, to_db, from_table, to_table, params, task_desc)
+     VALUES (1, 'bench', 'bench', 'mysql', 'mysql', ?, ?, 'orders', 'orders', ?, ?)`,
+    [SRC, DST, JSON.stringify(params), description],
+  );
+  return goshift;
 }

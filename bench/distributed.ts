@@ -8,16 +8,14 @@
  *   node dist/bench/run.js distributed [--rows N]     BENCH_PARAMS='{"worker_num":8}' overrides params
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { packageRoot } from '../src/paths';
-import { load, openCrossServer, SRC } from './cross-server';
+import { DST, load, openCrossServer, resetTarget, setUpBenchTask } from './cross-server';
 import { Measured, timeCommand } from './measure';
-import { checksum, ddl } from './mysql';
+import { checksum } from './mysql';
 
-const DST = 'goshift_bench_dst';
 const META = 'goshift_bench_qmeta';
 
 /** Start `n` workers running `concurrency` shards each, and wait until each listens to the queue. */
@@ -47,35 +45,20 @@ async function stopWorkers(workers: ChildProcess[]): Promise<void> {
 /** Run the queue-overhead benchmark and print its table. */
 export async function runDistributedBench(rows: number, params: Record<string, unknown> = process.env.BENCH_PARAMS ? JSON.parse(process.env.BENCH_PARAMS) : {}): Promise<void> {
   const cross = await openCrossServer(rows);
-  const { admin, expected, server, configDir } = cross;
+  const { expected, server, configDir } = cross;
   const queueName = `goshift_bench_${process.pid}`;
   let target: mysql.Connection | undefined;
   try {
     target = await server.connect();
-    const entry = { host: '127.0.0.1', port: 3306, user: 'root', password: '', db: SRC };
-    fs.writeFileSync(path.join(configDir, 'bench.json'), JSON.stringify({
-      task_meta: { ...entry, db: META },
-      log: { level: 'warn', dir: '' },
-      from: { mysql: { [`bench_${SRC}`]: entry } },
-      to: { mysql: { [`bench_${DST}`]: { ...entry, port: server.port, db: DST } } },
-      queue: { host: '127.0.0.1', port: 6379, db: 7, name: queueName },
-    }));
     const bin = path.join(packageRoot, 'bin', 'goshift');
-    const goshift = `node ${bin} -c ${configDir} -e bench`;
-    await timeCommand(`${goshift} init-db`);
-    await admin.query(`DELETE FROM ${META}.task_def_sync_manager WHERE id = 1`);
-    await admin.query(
-      `INSERT INTO ${META}.task_def_sync_manager (id, from_app, to_app, from_db_type, to_db_type, from_db, to_db, from_table, to_table, params, task_desc)
-       VALUES (1, 'bench', 'bench', 'mysql', 'mysql', ?, ?, 'orders', 'orders', ?, 'queue overhead benchmark')`,
-      [SRC, DST, JSON.stringify(params)],
-    );
+    const goshift = await setUpBenchTask(cross, META, params, 'queue overhead benchmark', {
+      extraConfig: { queue: { host: '127.0.0.1', port: 6379, db: 7, name: queueName } },
+    });
     process.stdout.write(`queue overhead: source 127.0.0.1:3306, target private MariaDB 127.0.0.1:${server.port}, queue redis 127.0.0.1:6379/7 "${queueName}" (load ${load()})\n`);
     const workerNum = Number(params.worker_num ?? 4);
     const results: { name: string; m: Measured; latency: string; load: string }[] = [];
     const copy = async (name: string, workers: number): Promise<void> => {
-      await target!.query(`DROP DATABASE IF EXISTS ${DST}`);
-      await target!.query(`CREATE DATABASE ${DST} DEFAULT CHARACTER SET utf8mb4`);
-      await target!.query(ddl(DST));
+      await resetTarget(target!, true);
       // Enough slots over the workers for every shard in flight: a released shard never waits for a
       // busy worker, so the latency is the queue's own.
       const started = workers > 0 ? await startWorkers(bin, configDir, workers, Math.ceil(workerNum / workers)) : [];

@@ -17,30 +17,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { packageRoot } from '../src/paths';
-import { load, openCrossServer, SRC } from './cross-server';
+import { DST, load, openCrossServer, resetTarget, SRC, setUpBenchTask } from './cross-server';
 import { Measured, processCpuSeconds, timeCommand } from './measure';
-import { checksum, ddl } from './mysql';
+import { checksum } from './mysql';
 
-const DST = 'goshift_bench_dst';
+const META = 'goshift_bench_xmeta';
 
 /** CPU seconds of the source and the target server. */
 interface ServerCpu {
   source: number;
   target: number;
 }
-const META = 'goshift_bench_xmeta';
-
-async function resetTarget(target: mysql.Connection, withTable: boolean): Promise<void> {
-  await target.query(`DROP DATABASE IF EXISTS ${DST}`);
-  await target.query(`CREATE DATABASE ${DST} DEFAULT CHARACTER SET utf8mb4`);
-  if (withTable) await target.query(ddl(DST));
-}
 
 /** Run the cross-server benchmark and print its table. */
 export async function runMysqlCrossBench(rows: number, params: Record<string, unknown> = process.env.BENCH_PARAMS ? JSON.parse(process.env.BENCH_PARAMS) : {}): Promise<void> {
   const cross = await openCrossServer(rows);
-  const { admin, expected, server, configDir } = cross;
+  const { admin, expected, server } = cross;
   let target: mysql.Connection | undefined;
   try {
     target = await server.connect();
@@ -59,21 +51,7 @@ export async function runMysqlCrossBench(rows: number, params: Record<string, un
     };
     process.stdout.write(`cross-server copy: source 127.0.0.1:3306, target private MariaDB 127.0.0.1:${server.port} (load ${load()})\n`);
 
-    const entry = { host: '127.0.0.1', port: 3306, user: 'root', password: '', db: SRC };
-    fs.writeFileSync(path.join(configDir, 'bench.json'), JSON.stringify({
-      task_meta: { ...entry, db: META },
-      log: { level: 'warn', dir: '' },
-      from: { mysql: { [`bench_${SRC}`]: entry } },
-      to: { mysql: { [`bench_${DST}`]: { ...entry, port: server.port, db: DST } } },
-    }));
-    const goshift = `node ${process.env.BENCH_NODE_FLAGS ?? ''} ${path.join(packageRoot, 'bin', 'goshift')} -c ${configDir} -e bench`;
-    await timeCommand(`${goshift} init-db`);
-    await admin.query(`DELETE FROM ${META}.task_def_sync_manager WHERE id = 1`);
-    await admin.query(
-      `INSERT INTO ${META}.task_def_sync_manager (id, from_app, to_app, from_db_type, to_db_type, from_db, to_db, from_table, to_table, params, task_desc)
-       VALUES (1, 'bench', 'bench', 'mysql', 'mysql', ?, ?, 'orders', 'orders', ?, 'cross-server benchmark')`,
-      [SRC, DST, JSON.stringify(params)],
-    );
+    const goshift = await setUpBenchTask(cross, META, params, 'cross-server benchmark', { nodeFlags: process.env.BENCH_NODE_FLAGS });
     // The peer runs first: it also warms both servers' buffer pools for goshift.
     if (process.env.BENCH_ONLY !== 'goshift') {
       const dumpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'goshift-mydumper-'));
