@@ -102,6 +102,28 @@ describe('a server whose global sql_mode is NO_BACKSLASH_ESCAPES,ANSI_QUOTES', (
     expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_written: String(hostile.length) });
   });
 
+  test('a streamed upsert finds the target rows of hostile keys, leaves identical ones alone and restores changed ones', async () => {
+    await hostileTable('src');
+    await hostileTable('dst');
+    await fillHostile('src');
+    await fillHostile('dst');
+    // Every other hostile key changed in the target; one missing.
+    await env.sql("UPDATE dst SET v = 'changed', b = NULL WHERE MOD(JSON_VALUE(js, '$.i'), 2) = 0");
+    await env.sql('DELETE FROM dst WHERE k = ?', [hostile[1]]);
+    await env.sql("CREATE TABLE updates (n int)");
+    await env.sql('INSERT INTO updates VALUES (0)');
+    await env.sql('CREATE TRIGGER dst_bu BEFORE UPDATE ON dst FOR EACH ROW UPDATE updates SET n = n + 1');
+    const changed = Number((await env.sql<{ n: string }[]>("SELECT COUNT(*) AS n FROM dst WHERE v = 'changed'"))[0].n);
+    expect(changed).toBeGreaterThan(2);
+    const id = await env.addTask({ from_table: 'src', to_table: 'dst', params: { worker_num: 1, read_batch: 100, shard_rows: 100, direct_copy: false } });
+    const res = await env.run(id);
+    expect({ code: res.code, stderr: res.code ? res.stderr : '' }).toEqual({ code: 0, stderr: '' });
+    expect(await dump('dst')).toEqual(await dump('src'));
+    // Only the changed rows were updated: the lookups matched every hostile key exactly.
+    expect(await env.sql('SELECT n FROM updates')).toEqual([{ n: changed }]);
+    expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_written: String(hostile.length) });
+  });
+
   test('-mode incr stores and honours its watermark', async () => {
     await env.sql('CREATE TABLE ev (id int PRIMARY KEY, note varchar(40), updated datetime(6) NOT NULL)');
     await env.sql('CREATE TABLE ev2 LIKE ev');
