@@ -142,6 +142,32 @@ export interface Batch {
    * run's lag as the time from there until the batch is written. Default: none.
    */
   changedAt?: number;
+  /**
+   * Optional: the whole batch as one payload in the reader plugin's {@link Plugin.nativeFormat},
+   * set only when `ctx.peerNative` (mysql: the rows as `LOAD DATA` text formatted by the source
+   * server). `records` is then empty; see {@link NativeBatch}. Default: none.
+   */
+  native?: NativeBatch;
+}
+
+/**
+ * A batch carried as one opaque payload between a reader and a writer of the same native format,
+ * so no record is ever built in JavaScript. Whoever needs the records (a writer that cannot take
+ * the payload as it is, the runtime before a `--key` filter, a kind mapping, a smaller
+ * `write_batch` or a dirty-record split) calls `records()`, which reads the same records again as
+ * ordinary ones; a reader may take that call as a hint to send records for a while.
+ *
+ * @example { count: 5000, body: <Buffer ...>, info: { columns: ['id', 'name'], first: '1', last: '5000' }, records: () => readRange('1', '5000') }
+ */
+export interface NativeBatch {
+  /** Records the payload holds (what the batch counts as read). */
+  count: number;
+  /** The payload, in the reader plugin's native format. */
+  body: Buffer;
+  /** Plain-JSON description only the plugin understands (its columns, the key range it covers). */
+  info: Record<string, JsonValue>;
+  /** Read the payload's records as ordinary records of the batch's kind, in the reader's order. */
+  records(): Promise<SyncRecord[]>;
 }
 
 /** What a plugin is given: the task, its validated params, the connection entry, a logger, a signal. */

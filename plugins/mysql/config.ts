@@ -34,5 +34,10 @@ export const mysqlParamsSchema = {
     format: Boolean,
     default: true,
   },
+  native_copy: {
+    doc: 'Between two mysql servers, let the source server format each batch as LOAD DATA text that the writer loads as it is, for tables keyed by one integer column (batches whose key range the target already holds in an upsert are read again as rows). Default is true.',
+    format: Boolean,
+    default: true,
+  },
   max_statement_bytes: { doc: 'Largest multi-row INSERT the writer sends, in bytes. Default is 4 MiB.', format: 'nat', default: 4 * 1024 * 1024 },
 };

@@ -28,9 +28,10 @@ export function entryPath(ctx: PluginContext, side: 'from' | 'to'): string {
 /**
  * A mysql2 pool configured for exact copies: every value as text (BIGINT, DECIMAL, dates, JSON),
  * binary as Buffer, utf8mb4, UTC sessions. Opens one connection to fail fast on bad credentials.
+ * @param extraSql session statements of this pool's own, run on every connection after the common ones
  * @throws ReadError / WriteError naming the host and the config entry
  */
-export async function openPool(conn: MysqlConnection, ctx: PluginContext, side: 'from' | 'to', connectionLimit: number): Promise<mysql.Pool> {
+export async function openPool(conn: MysqlConnection, ctx: PluginContext, side: 'from' | 'to', connectionLimit: number, extraSql: string[] = []): Promise<mysql.Pool> {
   const pool = mysql.createPool({
     host: conn.socketPath ? undefined : conn.host,
     port: conn.port,
@@ -53,7 +54,7 @@ export async function openPool(conn: MysqlConnection, ctx: PluginContext, side: 
     // multi-row statements are megabytes of literals, so only statements with values are formatted.
     queryFormat: (sql: string, values?: unknown) => (Array.isArray(values) && values.length > 0 ? format(sql, values) : sql),
   });
-  const extra = side === 'to' ? writerSql : [];
+  const extra = [...(side === 'to' ? writerSql : []), ...extraSql];
   // mysql2 queues commands per connection, so these run before any statement of goshift's; a
   // connection that refuses one is destroyed rather than used with the server's own settings.
   pool.pool.on('connection', (c) => {

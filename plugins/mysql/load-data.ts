@@ -49,7 +49,15 @@ export function buildLoadData(records: SyncRecord[], columns: string[], quotedTa
   return { body: Buffer.from(text, 'utf8'), columnClause: `(${names.join(', ')})${sets.length ? ` SET ${sets.join(', ')}` : ''}` };
 }
 
-/** The stream mysql2 sends when the server asks for the local file. */
+/**
+ * Bytes per chunk of a `LOAD DATA LOCAL` file: mysql2 sends each chunk as one packet, and the
+ * server refuses a packet over its max_allowed_packet (1 MiB is below every server's minimum default).
+ */
+const fileChunkBytes = 1024 * 1024;
+
+/** The stream mysql2 sends when the server asks for the local file, in packet-sized chunks. */
 export function payloadStream(body: Buffer): () => Readable {
-  return () => Readable.from([body]);
+  return () => Readable.from((function* chunks() {
+    for (let at = 0; at < body.length; at += fileChunkBytes) yield body.subarray(at, at + fileChunkBytes);
+  })());
 }

@@ -5,7 +5,9 @@ import { ReadError, TaskError } from '../../src/errors';
 import { sourceKeyColumns } from '../../src/params';
 import type { MysqlConnection } from './config';
 import { openPool, withPool } from './connection';
-import { detectKey, estimateRows, isIntegerColumn, tableColumns } from './schema-info';
+import { detectKey, estimateRows, floatColumns, isIntegerColumn, tableColumns } from './schema-info';
+import { NativeReader } from './native-read';
+import { nativeColumns } from './native-rows';
 import { MysqlShardSpec, planKeyRanges } from './split';
 import { literal, qualifiedTable, quoteIdent, toKeyValue, tupleCompare } from './sql';
 
@@ -18,7 +20,7 @@ export interface SourceShape {
   keyQuoted: string[];
   /** Selected columns (raw names), key columns included. */
   columns: string[];
-  /** Quoted select list. */
+  /** Quoted select list (FLOAT columns as the DOUBLE they convert to exactly). */
   select: string;
 }
 
@@ -43,7 +45,13 @@ export async function sourceShape(pool: Pool, ctx: PluginContext): Promise<Sourc
   const key = declaredKey.length ? declaredKey : await detectKey(pool, task.from_db, task.from_table);
   const wanted = params.columns.length ? [...params.columns, ...key.filter((k) => !params.columns.includes(k))] : columns;
   const keyQuoted = key.map((k) => quoteIdent(k, 'key column'));
-  return { table, key, keyQuoted, columns: wanted, select: wanted.map((c) => quoteIdent(c, 'column')).join(', ') };
+  // A FLOAT's text has 6 significant digits (3.40282e38 is not the largest float): its DOUBLE is exact.
+  const floats = await floatColumns(pool, task.from_db, task.from_table);
+  const select = wanted.map((c) => {
+    const quoted = quoteIdent(c, 'column');
+    return floats.has(c) ? `CAST(${quoted} AS DOUBLE) AS ${quoted}` : quoted;
+  });
+  return { table, key, keyQuoted, columns: wanted, select: select.join(', ') };
 }
 
 /** WHERE conditions of a shard: its key range, `params.where`, and the incremental watermark. */
@@ -63,7 +71,8 @@ export function shardFilters(shape: SourceShape, spec: MysqlShardSpec, ctx: Plug
 export class MysqlReaderSession extends ReaderSessionBase {
   protected readonly description = 'mysql reader session';
 
-  constructor(private readonly pool: Pool, private readonly shape: SourceShape, private readonly ctx: PluginContext) {
+  /** @param native reads batches natively (see {@link NativeReader}); undefined = records only */
+  constructor(private readonly pool: Pool, private readonly shape: SourceShape, private readonly ctx: PluginContext, private readonly native?: NativeReader) {
     super();
   }
 
@@ -81,11 +90,20 @@ export class MysqlReaderSession extends ReaderSessionBase {
     let cursor: unknown[] | null = Array.isArray(opts.from) ? (opts.from as unknown[]) : null;
     const keyNames = this.shape.key;
     while (!opts.signal.aborted) {
+      if (this.native?.due()) {
+        const next = await this.native.next(filters, cursor, opts.batchSize);
+        if (!next) return;
+        cursor = next.batch.position as unknown[];
+        yield next.batch;
+        if (next.last) return;
+        continue;
+      }
       const where = cursor ? [...filters, tupleCompare(keyQuoted, '>', cursor)] : filters;
       const sql = `SELECT ${select} FROM ${table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${order} LIMIT ${opts.batchSize}`;
       const [rows] = await this.pool.query(sql);
       const records = rows as Record<string, unknown>[];
       if (records.length === 0) return;
+      this.native?.readRecords();
       const last = records[records.length - 1];
       cursor = keyNames.map((k) => toKeyValue(last[k]));
       yield { kind: 'row', records, bytes: approxBytes(records), position: cursor as JsonValue };
@@ -145,6 +163,7 @@ export const mysqlReader: ReaderFactory = {
     return {
       shard_rows: `${Number(params.shard_rows) || params.read_batch}${Number(params.shard_rows) ? '' : ' (read_batch)'}`,
       read_batch: String(params.read_batch),
+      ...(ctx.peerNative ? { native_copy: params.native_copy === false ? 'off: every batch travels as rows' : 'on: when the key is one integer column, the source server formats each batch as LOAD DATA text the writer loads as it is' } : {}),
       ...(params.where ? { where: params.where } : {}),
       ...(params.columns.length ? { columns: params.columns.join(', ') } : {}),
     };
@@ -173,12 +192,32 @@ export const mysqlReader: ReaderFactory = {
   },
 
   async open(ctx) {
-    const pool = await openPool(ctx.connection as unknown as MysqlConnection, ctx, 'from', ctx.shardsPerThread);
+    const pool = await openPool(ctx.connection as unknown as MysqlConnection, ctx, 'from', ctx.shardsPerThread, ctx.peerNative ? nativeSessionSql : []);
     try {
-      return new MysqlReaderSession(pool, await sourceShape(pool, ctx), ctx);
+      const shape = await sourceShape(pool, ctx);
+      return new MysqlReaderSession(pool, shape, ctx, await nativeReader(pool, shape, ctx));
     } catch (err) {
       await pool.end();
       throw err;
     }
   },
 };
+
+/** Reader sessions that may read natively: GROUP_CONCAT limited only by max_allowed_packet. */
+const nativeSessionSql = ['SET SESSION group_concat_max_len = 1073741824'];
+
+/**
+ * A native reader when the batches may travel as `LOAD DATA` text: the writer is mysql too
+ * (`ctx.peerNative`), `params.native_copy` is on, the run copies every key (no `--key`), the key is
+ * one integer column and every selected column has a type the line format covers.
+ */
+async function nativeReader(pool: Pool, shape: SourceShape, ctx: PluginContext): Promise<NativeReader | undefined> {
+  const { task } = ctx;
+  if (!ctx.peerNative || ctx.params.native_copy === false || ctx.keys.length > 0 || ctx.mode === 'stream' || shape.key.length !== 1) return undefined;
+  if (!(await isIntegerColumn(pool, task.from_db, task.from_table, shape.key[0]))) return undefined;
+  const columns = await nativeColumns(pool, task.from_db, task.from_table, shape.columns);
+  if (!columns) return undefined;
+  const [rows] = await pool.query({ sql: 'SELECT @@max_allowed_packet', rowsAsArray: true });
+  const packetLimit = Number((rows as unknown[][])[0][0]);
+  return new NativeReader(pool, { table: shape.table, key: shape.key[0], select: shape.select, columns }, packetLimit);
+}

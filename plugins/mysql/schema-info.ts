@@ -9,6 +9,15 @@ export async function tableColumns(pool: Pool, schema: string, table: string): P
   return (rows as { name: string }[]).map((r) => r.name);
 }
 
+/** Names of a table's FLOAT columns (read as DOUBLE: a FLOAT's own text keeps 6 digits and loses bits). */
+export async function floatColumns(pool: Pool, schema: string, table: string): Promise<Set<string>> {
+  const [rows] = await pool.query(
+    "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND DATA_TYPE = 'float'",
+    [schema, table],
+  );
+  return new Set((rows as { name: string }[]).map((r) => r.name));
+}
+
 /**
  * The key to split and page by: the primary key, else the first unique index whose columns are
  * all NOT NULL; empty when the table has none.

@@ -1,11 +1,12 @@
 import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
-import { Batch, PluginContext, Shard, SyncRecord, WriterFactory, WriterSessionBase } from '../../src/contract';
+import { Batch, NativeBatch, PluginContext, Shard, SyncRecord, WriterFactory, WriterSessionBase } from '../../src/contract';
 import { RejectedError, TaskError, WriteError } from '../../src/errors';
 import { mappedColumn, writeBatchOf } from '../../src/params';
 import { MysqlConnection, MysqlWriteMode, mysqlWriteModes } from './config';
 import { openPool, withPool } from './connection';
 import { detectKey, isIntegerColumn, isTransactional, tableColumns } from './schema-info';
 import { buildLoadData, payloadStream } from './load-data';
+import { nativeLoadStatement, NativeRowsInfo } from './native-rows';
 import { literal, qualifiedTable, quoteIdent } from './sql';
 import { splitByTarget, TargetKey } from './upsert-split';
 
@@ -113,6 +114,8 @@ export class MysqlWriterSession extends WriterSessionBase {
   /** Upsert batches written by this session, and the first one that may read the target again. */
   private upsertBatches = 0;
   private nextSplitBatch = 0;
+  /** Whether this session loaded a native batch yet (said once in the log). */
+  private loadedNative = false;
 
   /** @param targetKey the target's unique key, when upserts may read the target first (else always upsert statements) */
   constructor(private readonly pool: Pool, private readonly ctx: PluginContext, private readonly targetKey?: TargetKey) {
@@ -134,12 +137,17 @@ export class MysqlWriterSession extends WriterSessionBase {
    */
   async write(batch: Batch, _shard: Shard): Promise<number> {
     this.assertOpen();
-    const records = batch.records;
-    if (records.length === 0) return 0;
-    const columns = batch.columns ?? Object.keys(records[0]);
     // A replayed batch may hold rows an interrupted attempt already wrote: `insert` takes them as
     // `ignore` would, and counts them (they are in the target either way).
     const mode: MysqlWriteMode = batch.replayed && this.mode === 'insert' ? 'ignore' : this.mode;
+    if (batch.native) {
+      const loaded = await this.writeNative(batch.native, mode);
+      if (loaded !== undefined) return loaded;
+      batch = { ...batch, native: undefined, records: await batch.native.records() };
+    }
+    const records = batch.records;
+    if (records.length === 0) return 0;
+    const columns = batch.columns ?? Object.keys(records[0]);
     const write = { mode, shape: this.shape(columns, mode), countAll: mode !== this.mode };
     const keyIndexes = mode === 'upsert' ? this.keyIndexes(columns) : undefined;
     if (keyIndexes && this.conflicts < maxSplitConflicts && this.upsertBatches++ >= this.nextSplitBatch) {
@@ -161,6 +169,61 @@ export class MysqlWriterSession extends WriterSessionBase {
       if (loaded !== undefined) return loaded;
     }
     return (await this.inTransaction(records.length, (conn) => this.insertStatements(conn, records, columns, write)))!;
+  }
+
+  /**
+   * Load a native batch (`LOAD DATA` lines the source server formatted) as it is, in one
+   * transaction. An upsert does so only when the target holds no row in the batch's key range
+   * (then plain inserts are what the upsert would do); a load that meets a duplicate key or warns
+   * about a value is rolled back.
+   * @returns rows written, or undefined when the batch must be written from its records instead
+   */
+  private async writeNative(native: NativeBatch, mode: MysqlWriteMode): Promise<number | undefined> {
+    const info = native.info as NativeRowsInfo;
+    if (!this.useLoadData) return undefined;
+    const targets = info.columns.map((c) => quoteIdent(targetColumnName(this.ctx, c), 'target column'));
+    const targetKey = targetColumnName(this.ctx, info.key);
+    let emptyCheck: string | undefined;
+    if (mode === 'upsert') {
+      if (this.conflicts >= maxSplitConflicts) return undefined;
+      // Without a unique key the target takes every row as new; with one, it must be the source's key.
+      if (this.targetKey && !(this.targetKey.integer && this.targetKey.columns.length === 1 && this.targetKey.columns[0] === targetKey)) return undefined;
+      if (this.targetKey) emptyCheck = `SELECT 1 FROM ${this.table} WHERE ${quoteIdent(targetKey, 'target key')} BETWEEN ${info.first} AND ${info.last} LIMIT 1`;
+    }
+    const verb = mode === 'replace' ? ' REPLACE' : mode === 'ignore' ? ' IGNORE' : '';
+    const write: BatchWrite = { mode: mode === 'upsert' ? 'insert' : mode, shape: this.shape(info.columns, mode), countAll: mode !== this.mode, duplicateIsConflict: mode === 'upsert' || mode === 'insert' };
+    return this.inTransaction(native.count, async (conn) => {
+      if (emptyCheck) {
+        const [held] = await conn.query(emptyCheck);
+        if ((held as unknown[]).length > 0) return undefined;
+      }
+      let result;
+      try {
+        [result] = await conn.query({ sql: nativeLoadStatement(this.table, targets, info, verb), infileStreamFactory: payloadStream(native.body) });
+      } catch (err) {
+        if (!localInfileRefused.has((err as { errno?: number }).errno ?? 0)) throw err;
+        this.useLoadData = false;
+        this.ctx.logger.warn(`task ${this.ctx.task.id}: the target refuses LOAD DATA LOCAL INFILE (${(err as Error).message}); writing with INSERT statements`);
+        return undefined;
+      }
+      if (!this.loadedNative) {
+        this.loadedNative = true;
+        this.ctx.logger.info(`task ${this.ctx.task.id}: loading batches as the source server formatted them (params.native_copy)`);
+      }
+      const header = result as ResultSetHeader;
+      // Plain and REPLACE loads account for every line; fewer means the file and the count disagree.
+      if (write.mode !== 'ignore' && Number(header.affectedRows) < native.count) return undefined;
+      try {
+        return await this.checkedRows(conn, header, native.count, write);
+      } catch (err) {
+        if (err instanceof DuplicateKeyConflict) {
+          if (mode === 'upsert') this.conflicts++;
+          return undefined;
+        }
+        if (err instanceof DataWarningError) return undefined;
+        throw err;
+      }
+    });
   }
 
   /**

@@ -150,8 +150,12 @@ export async function runShard(
         throw wrap(err, ReadError, `${opts.where}: read failed`);
       }
       if (next.done) break;
-      const read = next.value;
-      if (opts.throttle && read.records.length > 0) await opts.throttle(read.records.length, read.bytes);
+      // A native payload is handed on whole; anything that looks at single records reads them first.
+      const read = next.value.native && (opts.keys || opts.convert || next.value.native.count > opts.writeBatch)
+        ? await withRecords(next.value, opts.where)
+        : next.value;
+      const recordCount = recordsIn(read);
+      if (opts.throttle && recordCount > 0) await opts.throttle(recordCount, read.bytes);
       // Entries are filtered where the batch is entries: as read, or after the row -> entry mapping.
       const now = Date.now();
       const before = filterEntries(read, opts.keys, now);
@@ -165,7 +169,7 @@ export async function runShard(
       const batch: Batch = first && opts.replayFirst ? { ...upserts, replayed: true } : upserts;
       first = false;
       // A delete read counts as a record read, and as written once the target applied it.
-      const readCount = read.records.length + (read.deletes?.length ?? 0);
+      const readCount = recordCount + (read.deletes?.length ?? 0);
       let written = 0;
       let deleted = 0;
       const dirty: DirtyRecord[] = [];
@@ -240,6 +244,7 @@ async function writeIsolating(writer: WriterSession, batch: Batch, shard: Shard,
     return await writer.write(batch, shard);
   } catch (err) {
     if (!(err instanceof RejectedError)) throw err;
+    if (batch.native) return writeIsolating(writer, await withRecords(batch, `shard ${shard.id}`), shard, budget, dirty);
     const n = batch.records.length;
     if (n === 1) {
       const found = { key: budget.keyOf(batch.records[0], batch.kind ?? 'row'), reason: err.reason, record: batch.records[0] };
@@ -287,10 +292,33 @@ function closeQuietly(iterator: AsyncIterator<unknown>): void {
   void iterator.return?.().catch(() => undefined);
 }
 
-/** Cut a batch into write-sized chunks without copying when it already fits. */
+/** Records a batch holds: its native payload's count, else its records. */
+export function recordsIn(batch: Batch): number {
+  return batch.native ? batch.native.count : batch.records.length;
+}
+
+/** The batch with its native payload read as ordinary records (see `NativeBatch` in the contract). */
+async function withRecords(batch: Batch, where: string): Promise<Batch> {
+  let records: SyncRecord[];
+  try {
+    records = await batch.native!.records();
+  } catch (err) {
+    throw wrap(err, ReadError, `${where}: read failed`);
+  }
+  return { ...batch, native: undefined, records };
+}
+
+/**
+ * Cut a batch into write-sized chunks without copying when it already fits. A native payload
+ * ({@link Batch.native}) is never cut: the runtime reads its records first when it is too big.
+ */
 export function* chunks(batch: Batch, size: number): Generator<Batch> {
   // 0 would loop forever: `params.write_batch` 0 means "the writer's default" (see writeBatchOf).
   if (!(size >= 1)) throw new Error(`write chunk size must be at least 1, got ${size}`);
+  if (batch.native) {
+    if (batch.native.count > 0) yield batch;
+    return;
+  }
   const n = batch.records.length;
   if (n <= size) {
     if (n > 0) yield batch;
