@@ -41,9 +41,11 @@ describe('mysql -> mysql copies', () => {
   }
 
   test.each([
-    ['upsert streamed (INSERT ... ON DUPLICATE KEY UPDATE)', { direct_copy: false }],
-    ['replace streamed (LOAD DATA LOCAL INFILE)', { write_mode: 'replace', direct_copy: false }],
-    ['ignore streamed (LOAD DATA LOCAL INFILE)', { write_mode: 'ignore', direct_copy: false }],
+    ['upsert streamed (native batches: LOAD DATA text the source formats)', { direct_copy: false }],
+    ['upsert streamed as rows (native_copy off: INSERT ... ON DUPLICATE KEY UPDATE on the rerun)', { direct_copy: false, native_copy: false }],
+    ['replace streamed as rows (native_copy off: LOAD DATA of rows)', { write_mode: 'replace', direct_copy: false, native_copy: false }],
+    ['replace streamed (native batches, LOAD DATA REPLACE)', { write_mode: 'replace', direct_copy: false }],
+    ['ignore streamed (native batches, LOAD DATA IGNORE)', { write_mode: 'ignore', direct_copy: false }],
     ['replace streamed with load_data off (REPLACE statements)', { write_mode: 'replace', load_data: false, direct_copy: false }],
     ['upsert on one server (INSERT ... SELECT ... ON DUPLICATE KEY UPDATE)', {}],
     ['replace on one server (REPLACE ... SELECT)', { write_mode: 'replace' }],
