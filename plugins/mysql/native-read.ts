@@ -77,12 +77,13 @@ export class NativeReader {
   async next(filters: string[], cursor: unknown[] | null, batchSize: number): Promise<NativeRead | null> {
     const where = cursor ? [...filters, `${this.keyQuoted} > ${integerBound(cursor[0])}`] : filters;
     const rows = Math.max(1, Math.min(batchSize, this.rowsCap));
+    // The key just past the batch: when there is none, this batch is the shard's last.
     const [probe] = await this.pool.query({
-      sql: `SELECT ${this.keyQuoted} FROM ${this.source.table}${whereClause(where)} ORDER BY ${this.keyQuoted} LIMIT 1 OFFSET ${rows - 1}`,
+      sql: `SELECT ${this.keyQuoted} FROM ${this.source.table}${whereClause(where)} ORDER BY ${this.keyQuoted} LIMIT 1 OFFSET ${rows}`,
       rowsAsArray: true,
     });
-    const end = (probe as unknown[][])[0]?.[0];
-    const range = end === undefined ? where : [...where, `${this.keyQuoted} <= ${integerBound(end)}`];
+    const beyond = (probe as unknown[][])[0]?.[0];
+    const range = beyond === undefined ? where : [...where, `${this.keyQuoted} < ${integerBound(beyond)}`];
     const [result] = await this.pool.query({
       sql: `SELECT COUNT(*), MIN(${this.keyQuoted}), MAX(${this.keyQuoted}), CAST(GROUP_CONCAT(${this.line} SEPARATOR '\\n') AS BINARY)`
         + ` FROM ${this.source.table}${whereClause(range)}`,
@@ -90,8 +91,9 @@ export class NativeReader {
     });
     const [count, first, lastKey, body] = (result as [string | number, unknown, unknown, Buffer | null][])[0];
     const n = Number(count);
-    if (n === 0) return null;
-    const last = end === undefined;
+    // Nothing left (or, with a key beyond, every row of the batch deleted meanwhile: read on past them).
+    if (n === 0) return beyond === undefined ? null : this.next(filters, [String(BigInt(integerBound(beyond)) - 1n)], batchSize);
+    const last = beyond === undefined;
     const position = [toKeyValue(lastKey)] as JsonValue;
     const upTo = [...where, `${this.keyQuoted} <= ${integerBound(lastKey)}`];
     // The server cuts a GROUP_CONCAT at max_allowed_packet (at a character boundary): a body that

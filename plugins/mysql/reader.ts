@@ -7,7 +7,7 @@ import type { MysqlConnection } from './config';
 import { openPool, withPool } from './connection';
 import { detectKey, estimateRows, floatColumns, isIntegerColumn, tableColumns } from './schema-info';
 import { NativeReader } from './native-read';
-import { nativeColumns } from './native-rows';
+import { NativeColumn, nativeColumns } from './native-rows';
 import { MysqlShardSpec, planKeyRanges } from './split';
 import { literal, qualifiedTable, quoteIdent, toKeyValue, tupleCompare } from './sql';
 
@@ -161,7 +161,8 @@ export const mysqlReader: ReaderFactory = {
   settings(ctx) {
     const { params } = ctx;
     return {
-      shard_rows: `${Number(params.shard_rows) || params.read_batch}${Number(params.shard_rows) ? '' : ' (read_batch)'}`,
+      shard_rows: Number(params.shard_rows) ? String(params.shard_rows)
+        : widerShards(ctx) ? `${params.read_batch} (read_batch); up to ${10 * params.read_batch} (10 batches) when the key is one integer column` : `${params.read_batch} (read_batch)`,
       read_batch: String(params.read_batch),
       ...(ctx.peerNative ? { native_copy: params.native_copy === false ? 'off: every batch travels as rows' : 'on: when the key is one integer column, the source server formats each batch as LOAD DATA text the writer loads as it is' } : {}),
       ...(params.where ? { where: params.where } : {}),
@@ -184,9 +185,9 @@ export const mysqlReader: ReaderFactory = {
   async plan(ctx) {
     return withPool(ctx, 'from', async (pool) => {
       const shape = await sourceShape(pool, ctx);
-      const shardRows = Number(ctx.params.shard_rows) || ctx.params.read_batch;
       const integerKey = shape.key.length === 1 && (await isIntegerColumn(pool, ctx.task.from_db, ctx.task.from_table, shape.key[0]));
       const estimatedRows = integerKey ? await estimateRows(pool, ctx.task.from_db, ctx.task.from_table) : 0;
+      const shardRows = Number(ctx.params.shard_rows) || (integerKey && widerShards(ctx) ? nativeShardRows(ctx, estimatedRows) : ctx.params.read_batch);
       return planKeyRanges(pool, shape.table, shape.keyQuoted, shape.key, shardRows, ctx.signal, { integerKey, estimatedRows });
     });
   },
@@ -203,6 +204,32 @@ export const mysqlReader: ReaderFactory = {
   },
 };
 
+/** The source's columns as native lines carry them, when the task may read natively (see {@link nativeReader}). */
+async function nativeSourceColumns(pool: Pool, shape: SourceShape, ctx: PluginContext): Promise<NativeColumn[] | undefined> {
+  const { task } = ctx;
+  if (!widerShards(ctx) || shape.key.length !== 1) return undefined;
+  if (!(await isIntegerColumn(pool, task.from_db, task.from_table, shape.key[0]))) return undefined;
+  return nativeColumns(pool, task.from_db, task.from_table, shape.columns);
+}
+
+/** Whether a table keyed by one integer column is cut into shards of several batches (both sides mysql, native_copy on, every key). */
+function widerShards(ctx: PluginContext): boolean {
+  return ctx.peerNative && ctx.params.native_copy !== false && ctx.keys.length === 0 && ctx.mode !== 'stream';
+}
+
+/**
+ * Default rows per shard between two mysql tables keyed by one integer column: a shard of one batch
+ * pays a shard's fixed costs (a position saved, a task handed to a thread, a read with nothing to
+ * overlap) per batch, and a native batch holds no records in memory, so shards of up to 10
+ * batches; small tables keep about 4 shards per `worker_num` for parallelism. Bench (1M rows,
+ * native batches): 50,000-row shards copied in 3.6-4.4 s against 4.4-5.4 s for 5,000, at the
+ * same peak memory.
+ */
+function nativeShardRows(ctx: PluginContext, estimatedRows: number): number {
+  const batch = ctx.params.read_batch;
+  return Math.max(batch, Math.min(10 * batch, Math.ceil(estimatedRows / (4 * ctx.params.worker_num))));
+}
+
 /** Reader sessions that may read natively: GROUP_CONCAT limited only by max_allowed_packet. */
 const nativeSessionSql = ['SET SESSION group_concat_max_len = 1073741824'];
 
@@ -212,10 +239,7 @@ const nativeSessionSql = ['SET SESSION group_concat_max_len = 1073741824'];
  * one integer column and every selected column has a type the line format covers.
  */
 async function nativeReader(pool: Pool, shape: SourceShape, ctx: PluginContext): Promise<NativeReader | undefined> {
-  const { task } = ctx;
-  if (!ctx.peerNative || ctx.params.native_copy === false || ctx.keys.length > 0 || ctx.mode === 'stream' || shape.key.length !== 1) return undefined;
-  if (!(await isIntegerColumn(pool, task.from_db, task.from_table, shape.key[0]))) return undefined;
-  const columns = await nativeColumns(pool, task.from_db, task.from_table, shape.columns);
+  const columns = await nativeSourceColumns(pool, shape, ctx);
   if (!columns) return undefined;
   const [rows] = await pool.query({ sql: 'SELECT @@max_allowed_packet', rowsAsArray: true });
   const packetLimit = Number((rows as unknown[][])[0][0]);

@@ -14,7 +14,7 @@ describe('an interrupted run', () => {
     await env.sql('CREATE TABLE big (id int PRIMARY KEY, pad varchar(100))');
     await env.sql('INSERT INTO big SELECT seq, REPEAT(\'x\', 100) FROM seq_1_to_60000');
     await env.sql('CREATE TABLE big2 LIKE big');
-    const id = await env.addTask({ from_table: 'big', to_table: 'big2', params: { worker_num: 1, read_batch: 100, write_batch: 10, direct_copy: signal === 'SIGTERM' } });
+    const id = await env.addTask({ from_table: 'big', to_table: 'big2', params: { worker_num: 1, read_batch: 100, shard_rows: 100, write_batch: 10, direct_copy: signal === 'SIGTERM' } });
 
     const { child, stderr, exited } = env.spawnRun(id);
 

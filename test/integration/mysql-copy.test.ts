@@ -92,7 +92,7 @@ describe('mysql -> mysql copies', () => {
     const cases: [string, string, number][] = [['gaps', 'gaps2', 1000], ['skey', 'skey2', 777], ['ckey', 'ckey2', 900], ['nokey', 'nokey2', 321]];
     for (const [[from, to, rows], direct] of cases.flatMap((c) => [[c, true], [c, false]] as const)) {
       await env.sql(`TRUNCATE ${to}`);
-      const id = await env.addTask({ from_table: from, to_table: to, params: { worker_num: 3, read_batch: 50, write_batch: 20, direct_copy: direct } });
+      const id = await env.addTask({ from_table: from, to_table: to, params: { worker_num: 3, read_batch: 50, shard_rows: 50, write_batch: 20, direct_copy: direct } });
       const plan = await env.cli(['plan', '-c', env.configDir, '-e', 'test', '-id', String(id)]);
       expect(plan.code).toBe(0);
       const shardCount = Number(/shards: (\d+)/.exec(plan.stdout)?.[1]);
@@ -105,7 +105,7 @@ describe('mysql -> mysql copies', () => {
     }
   });
 
-  test('a dense integer key is split by arithmetic (a handful of queries), holes included', async () => {
+  test('a dense integer key is split by arithmetic (a handful of queries), holes included, into shards of 10 batches between two mysql tables', async () => {
     await env.sql('CREATE TABLE dense (id bigint PRIMARY KEY, v int)');
     await env.sql('INSERT INTO dense SELECT 9007199254740000 + seq, seq FROM seq_1_to_20000 WHERE seq NOT BETWEEN 7001 AND 7350');
     await env.sql('CREATE TABLE dense2 LIKE dense');
@@ -116,8 +116,10 @@ describe('mysql -> mysql copies', () => {
     const plan = await env.cli(['plan', '-c', env.configDir, '-e', 'test', '-id', String(id)]);
     const used = (await selects()) - before;
     expect(plan.code).toBe(0);
-    expect(plan.stdout).toMatch(/shards: 200 /);
-    expect(plan.stdout).toContain('(id) in [9007199254740101, 9007199254740201)');
+    // ~19,650 rows over 4 * worker_num (4) shards would be 1,229 rows each: capped at 10 batches of 100.
+    expect(plan.stdout).toMatch(/shards: 20 /);
+    expect(plan.stdout).toContain('(id) in [9007199254741001, 9007199254742001)');
+    expect(plan.stdout).toMatch(/^ {2}shard_rows +100 \(read_batch\); up to 1000 \(10 batches\) when the key is one integer column$/m);
     expect(used).toBeLessThan(60);
     expect((await env.run(id)).code).toBe(0);
     const sums = await env.sql<{ Checksum: string }[]>('CHECKSUM TABLE dense, dense2');

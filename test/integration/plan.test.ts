@@ -18,7 +18,8 @@ describe('plan: effective settings', () => {
     ['mysql -> mysql on one server', {}, {}, [
       /^ {2}copy +inside the server, one INSERT \.\.\. SELECT per shard/m,
       /^ {2}write_mode +upsert \(default\): INSERT \.\.\. ON DUPLICATE KEY UPDATE$/m,
-      /^ {2}shard_rows +5000 \(read_batch\)$/m,
+      /^ {2}shard_rows +5000 \(read_batch\); up to 50000 \(10 batches\) when the key is one integer column$/m,
+      /^ {2}native_copy +on: when the key is one integer column, the source server formats each batch as LOAD DATA text/m,
     ]],
     ['streamed, insert mode, own shard_rows', {}, { direct_copy: false, write_mode: 'insert', shard_rows: 30 }, [
       /^ {2}copy +streamed through goshift: read mysql, write mysql$/m,

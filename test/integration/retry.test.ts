@@ -16,7 +16,7 @@ describe('transient errors', () => {
     await env.sql('CREATE TABLE big (id int PRIMARY KEY, pad varchar(100))');
     await env.sql("INSERT INTO big SELECT seq, REPEAT('x', 100) FROM seq_1_to_40000");
     await env.sql('CREATE TABLE big2 LIKE big');
-    const id = await env.addTask({ from_table: 'big', to_table: 'big2', params: { worker_num: 2, read_batch: 100, write_batch: 10, direct_copy: false } });
+    const id = await env.addTask({ from_table: 'big', to_table: 'big2', params: { worker_num: 2, read_batch: 100, shard_rows: 100, write_batch: 10, direct_copy: false } });
     const { stderr, exited } = env.spawnRun(id);
 
     const [[{ me }]] = (await env.admin.query('SELECT CONNECTION_ID() AS me')) as unknown as [{ me: number }[]];
