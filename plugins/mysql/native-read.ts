@@ -7,7 +7,7 @@ import { quoteIdent, toKeyValue } from './sql';
 /** The most bytes one native batch aims at (wide rows make batches of fewer rows). */
 const targetBatchBytes = 8 * 1024 * 1024;
 
-/** First number of batches read as records after a writer asked for a native batch's records; doubles up to {@link maxRecordBatches}. */
+/** Batches' worth of rows read as records after a writer asked for a native batch's records; doubles up to {@link maxRecordBatches}. */
 const firstRecordBatches = 8;
 const maxRecordBatches = 64;
 
@@ -36,7 +36,8 @@ export interface NativeRead {
  * rows into `LOAD DATA` lines (`GROUP_CONCAT` of {@link nativeLineExpression}) and the client gets
  * one value per batch, which a mysql writer loads as it is. One per reader session, shared by its
  * shards. When a writer asks for a batch's records (the target already holds rows in the range),
- * the next batches are read as records for a while (8, doubling up to 64 while that goes on).
+ * the next rows are read as records for a while (8 batches' worth, doubling up to 64 while that
+ * goes on).
  */
 export class NativeReader {
   private readonly keyQuoted: string;
@@ -44,7 +45,9 @@ export class NativeReader {
   private readonly info: Pick<NativeRowsInfo, 'columns' | 'hex' | 'key'>;
   /** Rows of the next native batch at most; halves when a batch did not fit the server's packet. */
   private rowsCap = Number.MAX_SAFE_INTEGER;
-  private recordBatchesLeft = 0;
+  /** Rows still to read as records before the next native batch. */
+  private recordRowsLeft = 0;
+  private batchSize = 1;
   private backoff = 0;
   private lastDeclined = false;
 
@@ -61,12 +64,12 @@ export class NativeReader {
 
   /** Whether the next batch should be read natively (false while writers want records). */
   due(): boolean {
-    return this.recordBatchesLeft === 0;
+    return this.recordRowsLeft <= 0;
   }
 
-  /** The session read a batch as records (while {@link due} said no). */
-  readRecords(): void {
-    if (this.recordBatchesLeft > 0) this.recordBatchesLeft--;
+  /** The session read `rows` rows as records (while {@link due} said no). */
+  readRecords(rows: number): void {
+    this.recordRowsLeft = Math.max(0, this.recordRowsLeft - rows);
   }
 
   /**
@@ -76,6 +79,7 @@ export class NativeReader {
    */
   async next(filters: string[], cursor: unknown[] | null, batchSize: number): Promise<NativeRead | null> {
     const where = cursor ? [...filters, `${this.keyQuoted} > ${integerBound(cursor[0])}`] : filters;
+    this.batchSize = batchSize;
     const rows = Math.max(1, Math.min(batchSize, this.rowsCap));
     // The key just past the batch: when there is none, this batch is the shard's last.
     const [probe] = await this.pool.query({
@@ -129,7 +133,7 @@ export class NativeReader {
   private declined(): void {
     this.lastDeclined = true;
     this.backoff = Math.min(maxRecordBatches, this.backoff ? this.backoff * 2 : firstRecordBatches);
-    this.recordBatchesLeft = this.backoff;
+    this.recordRowsLeft = this.backoff * this.batchSize;
   }
 
   /** The records of a native batch's range, in key order. */

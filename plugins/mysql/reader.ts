@@ -99,15 +99,19 @@ export class MysqlReaderSession extends ReaderSessionBase {
         continue;
       }
       const where = cursor ? [...filters, tupleCompare(keyQuoted, '>', cursor)] : filters;
-      const sql = `SELECT ${select} FROM ${table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${order} LIMIT ${opts.batchSize}`;
+      // Rows read because a writer declined native batches (a target that holds them: a rerun) are
+      // read in half batches, so a shard's batch read ahead while one is written costs no more
+      // memory than one batch did.
+      const limit = this.native ? Math.max(1, Math.ceil(opts.batchSize / 2)) : opts.batchSize;
+      const sql = `SELECT ${select} FROM ${table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${order} LIMIT ${limit}`;
       const [rows] = await this.pool.query(sql);
       const records = rows as Record<string, unknown>[];
       if (records.length === 0) return;
-      this.native?.readRecords();
+      this.native?.readRecords(records.length);
       const last = records[records.length - 1];
       cursor = keyNames.map((k) => toKeyValue(last[k]));
       yield { kind: 'row', records, bytes: approxBytes(records), position: cursor as JsonValue };
-      if (records.length < opts.batchSize) return;
+      if (records.length < limit) return;
     }
   }
 

@@ -110,8 +110,10 @@ describe('mysql -> mysql native batches', () => {
     await env.sql('INSERT INTO src SELECT seq, CONCAT(\'v\', seq) FROM seq_1_to_48');
     await env.sql("INSERT INTO dst VALUES (6, 'old'), (33, 'old'), (100, 'target only')");
     const done = await copy({ read_batch: 4 });
-    // 12 shards of 4 rows: 1-4 natively, 5-8 declined (6 is there), then 8 batches as rows (33 among them), then natively again.
-    expect(done.batches.map((b) => b.native)).toEqual([true, true, false, false, false, false, false, false, false, false, true, true]);
+    // 12 shards of 4 rows: 1-4 natively, 5-8 declined (6 is there), then 8 batches' worth of rows
+    // as rows, in half batches (33 among them), then natively again.
+    expect(done.batches.map((b) => (b.native ? 'native' : 'rows'))).toEqual(['native', 'native', ...Array(16).fill('rows'), 'native', 'native']);
+    expect(done.batches.slice(2, 18).every((b) => b.count === 2)).toBe(true);
     expect(done.recordCalls).toBe(1);
     expect(done.written).toBe(48);
     expect(await env.sql('SELECT * FROM dst WHERE id IN (6, 33, 100) ORDER BY id')).toEqual([
