@@ -166,8 +166,12 @@ export interface NativeBatch {
   body: Buffer;
   /** Plain-JSON description only the plugin understands (its columns, the key range it covers). */
   info: Record<string, JsonValue>;
-  /** Read the payload's records as ordinary records of the batch's kind, in the reader's order. */
-  records(): Promise<SyncRecord[]>;
+  /**
+   * Read the payload's records as ordinary records of the batch's kind, in the reader's order.
+   * `final: true` says the caller will never take this reader's payloads (its settings rule them
+   * out), so the reader may stop making them. Default: this batch only.
+   */
+  records(opts?: { final?: boolean }): Promise<SyncRecord[]>;
 }
 
 /** What a plugin is given: the task, its validated params, the connection entry, a logger, a signal. */

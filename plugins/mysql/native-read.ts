@@ -50,6 +50,8 @@ export class NativeReader {
   private batchSize = 1;
   private backoff = 0;
   private lastDeclined = false;
+  /** A writer said it never takes native batches: records only from now on. */
+  private off = false;
 
   /** @param packetLimit the source's max_allowed_packet: a longer result is cut, so a batch must stay below it */
   constructor(private readonly pool: Pool, private readonly source: NativeTable, private readonly packetLimit: number) {
@@ -64,7 +66,16 @@ export class NativeReader {
 
   /** Whether the next batch should be read natively (false while writers want records). */
   due(): boolean {
-    return this.recordRowsLeft <= 0;
+    return !this.off && this.recordRowsLeft <= 0;
+  }
+
+  /**
+   * Whether rows read now stand in for declined native batches for a while: they are read in
+   * half batches, since a shard of several batches holds one read ahead while one is written,
+   * and a declined batch is upserted against rows the target already holds.
+   */
+  halfBatches(): boolean {
+    return !this.off;
   }
 
   /** The session read `rows` rows as records (while {@link due} said no). */
@@ -120,8 +131,8 @@ export class NativeReader {
         count: n,
         body,
         info,
-        records: () => {
-          this.declined();
+        records: (opts) => {
+          this.declined(opts?.final === true);
           return this.records(upTo);
         },
       },
@@ -129,8 +140,9 @@ export class NativeReader {
     return { batch, last };
   }
 
-  /** A writer wanted records: read the next batches as records, for longer each time in a row. */
-  private declined(): void {
+  /** A writer wanted records: read the next batches as records, for longer each time in a row, or for good. */
+  private declined(final: boolean): void {
+    if (final) this.off = true;
     this.lastDeclined = true;
     this.backoff = Math.min(maxRecordBatches, this.backoff ? this.backoff * 2 : firstRecordBatches);
     this.recordRowsLeft = this.backoff * this.batchSize;

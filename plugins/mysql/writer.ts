@@ -142,8 +142,8 @@ export class MysqlWriterSession extends WriterSessionBase {
     const mode: MysqlWriteMode = batch.replayed && this.mode === 'insert' ? 'ignore' : this.mode;
     if (batch.native) {
       const loaded = await this.writeNative(batch.native, mode);
-      if (loaded !== undefined) return loaded;
-      batch = { ...batch, native: undefined, records: await batch.native.records() };
+      if (typeof loaded === 'number') return loaded;
+      batch = { ...batch, native: undefined, records: await batch.native.records({ final: loaded === 'never' }) };
     }
     const records = batch.records;
     if (records.length === 0) return 0;
@@ -176,23 +176,25 @@ export class MysqlWriterSession extends WriterSessionBase {
    * transaction. An upsert does so only when the target holds no row in the batch's key range
    * (then plain inserts are what the upsert would do); a load that meets a duplicate key or warns
    * about a value is rolled back.
-   * @returns rows written, or undefined when the batch must be written from its records instead
+   * @returns rows written; 'later' when this batch must be written from its records (the target
+   *   holds rows in its range, the load was refused or warned), 'never' when no native batch can be
+   *   written by this session (LOAD DATA off or refused, the target's key is not the source's)
    */
-  private async writeNative(native: NativeBatch, mode: MysqlWriteMode): Promise<number | undefined> {
+  private async writeNative(native: NativeBatch, mode: MysqlWriteMode): Promise<number | 'later' | 'never'> {
     const info = native.info as NativeRowsInfo;
-    if (!this.useLoadData) return undefined;
+    if (!this.useLoadData) return 'never';
     const targets = info.columns.map((c) => quoteIdent(targetColumnName(this.ctx, c), 'target column'));
     const targetKey = targetColumnName(this.ctx, info.key);
     let emptyCheck: string | undefined;
     if (mode === 'upsert') {
-      if (this.conflicts >= maxSplitConflicts) return undefined;
+      if (this.conflicts >= maxSplitConflicts) return 'never';
       // Without a unique key the target takes every row as new; with one, it must be the source's key.
-      if (this.targetKey && !(this.targetKey.integer && this.targetKey.columns.length === 1 && this.targetKey.columns[0] === targetKey)) return undefined;
+      if (this.targetKey && !(this.targetKey.integer && this.targetKey.columns.length === 1 && this.targetKey.columns[0] === targetKey)) return 'never';
       if (this.targetKey) emptyCheck = `SELECT 1 FROM ${this.table} WHERE ${quoteIdent(targetKey, 'target key')} BETWEEN ${info.first} AND ${info.last} LIMIT 1`;
     }
     const verb = mode === 'replace' ? ' REPLACE' : mode === 'ignore' ? ' IGNORE' : '';
     const write: BatchWrite = { mode: mode === 'upsert' ? 'insert' : mode, shape: this.shape(info.columns, mode), countAll: mode !== this.mode, duplicateIsConflict: mode === 'upsert' || mode === 'insert' };
-    return this.inTransaction(native.count, async (conn) => {
+    const written = await this.inTransaction(native.count, async (conn) => {
       if (emptyCheck) {
         const [held] = await conn.query(emptyCheck);
         if ((held as unknown[]).length > 0) return undefined;
@@ -224,6 +226,8 @@ export class MysqlWriterSession extends WriterSessionBase {
         throw err;
       }
     });
+    if (written !== undefined) return written;
+    return this.useLoadData ? 'later' : 'never';
   }
 
   /**

@@ -59,7 +59,7 @@ describe('mysql -> mysql native batches', () => {
   function counted(batch: Batch, into: Copy): Batch {
     if (!batch.native) return batch;
     const native = batch.native;
-    return { ...batch, native: { ...native, records: () => { into.recordCalls++; return native.records(); } } };
+    return { ...batch, native: { ...native, records: (opts) => { into.recordCalls++; return native.records(opts); } } };
   }
 
   async function same(): Promise<void> {
@@ -120,6 +120,18 @@ describe('mysql -> mysql native batches', () => {
       { id: '6', v: 'v6' }, { id: '33', v: 'v33' }, { id: '100', v: 'target only' },
     ]);
     expect(await env.sql('SELECT COUNT(*) AS n FROM dst')).toEqual([{ n: '49' }]);
+  });
+
+  test('a writer that can never load a native batch (load_data off) turns them off: full batches of rows after the first', async () => {
+    const ddl = (t: string) => `CREATE TABLE ${t} (id int NOT NULL PRIMARY KEY, v varchar(20) NOT NULL)`;
+    await env.sql(ddl('src'));
+    await env.sql(ddl('dst'));
+    await env.sql("INSERT INTO src SELECT seq, CONCAT('v', seq) FROM seq_1_to_40");
+    const done = await copy({ read_batch: 4, load_data: false });
+    expect(done.batches[0]).toEqual({ native: true, count: 4 });
+    expect(done.batches.slice(1)).toEqual(Array(9).fill({ native: false, count: 4 }));
+    expect(done.recordCalls).toBe(1);
+    await same();
   });
 
   test('keys beyond 2^53 bound native batches exactly, and a resume position continues strictly after its key', async () => {

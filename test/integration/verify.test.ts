@@ -32,7 +32,7 @@ describe('goshift verify (mysql -> mysql)', () => {
     await env.sql('CREATE TABLE src (id bigint PRIMARY KEY, name varchar(40) NULL, v int NULL, note text NULL) DEFAULT CHARSET=utf8mb4');
     await env.sql("INSERT INTO src SELECT seq, CONCAT('n', seq), seq % 1000, IF(seq % 7 = 0, NULL, '') FROM seq_1_to_100000");
     await env.sql('CREATE TABLE dst LIKE src');
-    const id = await env.addTask({ from_table: 'src', to_table: 'dst', params: { pk: { src: 'id', dest: 'id' }, worker_num: 4, ...params } });
+    const id = await env.addTask({ from_table: 'src', to_table: 'dst', params: { pk: { src: 'id', dest: 'id' }, worker_num: 4, shard_rows: 5000, ...params } });
     const run = await env.run(id);
     expect(run.code).toBe(0);
     return id;
