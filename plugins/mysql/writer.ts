@@ -23,6 +23,9 @@ const maxSplitConflicts = 8;
  */
 const directBatchesAfterChanged = 8;
 
+/** Integer text, as a native batch's key range must be before it goes into a statement. */
+const integerText = /^-?\d{1,20}$/;
+
 /** Warning code of a duplicate key, expected (and harmless) in `ignore` mode. */
 const duplicateKeyWarning = 1062;
 
@@ -190,7 +193,10 @@ export class MysqlWriterSession extends WriterSessionBase {
       if (this.conflicts >= maxSplitConflicts) return 'never';
       // Without a unique key the target takes every row as new; with one, it must be the source's key.
       if (this.targetKey && !(this.targetKey.integer && this.targetKey.columns.length === 1 && this.targetKey.columns[0] === targetKey)) return 'never';
-      if (this.targetKey) emptyCheck = `SELECT 1 FROM ${this.table} WHERE ${quoteIdent(targetKey, 'target key')} BETWEEN ${info.first} AND ${info.last} LIMIT 1`;
+      if (this.targetKey) {
+        if (!integerText.test(info.first) || !integerText.test(info.last)) return 'later';
+        emptyCheck = `SELECT 1 FROM ${this.table} WHERE ${quoteIdent(targetKey, 'target key')} BETWEEN ${info.first} AND ${info.last} LIMIT 1`;
+      }
     }
     const verb = mode === 'replace' ? ' REPLACE' : mode === 'ignore' ? ' IGNORE' : '';
     const write: BatchWrite = { mode: mode === 'upsert' ? 'insert' : mode, shape: this.shape(info.columns, mode), countAll: mode !== this.mode, duplicateIsConflict: mode === 'upsert' || mode === 'insert' };
