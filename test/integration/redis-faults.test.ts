@@ -90,7 +90,15 @@ describe('redis faults', () => {
     expect(await dst.dbsize()).toBe(total);
     expect(await dst.get('k:123456')).toBe(await src.get('k:123456'));
     const run = await env.lastRun(id);
-    expect(Number(run!.rows_read)).toBeLessThan(0.75 * total);
-    expect(Number(run!.rows_skipped)).toBeGreaterThan(0);
+    // The rerun skips what the saved cursors cover and reads the rest once. How much was saved at
+    // the kill depends on the machine's speed (positions are saved every second), so the check is
+    // that skipped and read add up to the keys, not a fixed share.
+    const read = Number(run!.rows_read);
+    const skipped = Number(run!.rows_skipped);
+    expect(skipped).toBeGreaterThan(0);
+    expect(read).toBeLessThan(total);
+    expect(read + skipped).toBeGreaterThanOrEqual(total);
+    expect(read + skipped).toBeLessThan(total * 1.02);
+    console.log(`redis resume figures: read ${read}, skipped ${skipped} of ${total}`);
   });
 });
