@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { DST, load, openCrossServer, resetTarget, SRC, setUpBenchTask } from './cross-server';
+import { DST, load, openCrossServer, resetTarget, settleTarget, SRC, setUpBenchTask } from './cross-server';
 import { Measured, processCpuSeconds, timeCommand } from './measure';
 import { checksum } from './mysql';
 
@@ -40,6 +40,7 @@ export async function runMysqlCrossBench(rows: number, params: Record<string, un
     // CPU seconds both servers spent during one copy: on 2 cores they share the CPU with goshift.
     const serversCpu = (): ServerCpu => ({ source: processCpuSeconds(cross.sourcePid), target: processCpuSeconds(server.pid()) });
     const measure = async (name: string, run: () => Promise<Measured>): Promise<void> => {
+      await settleTarget(target!);
       const before = serversCpu();
       const m = await run();
       const after = serversCpu();
