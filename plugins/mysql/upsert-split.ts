@@ -9,6 +9,8 @@ import { literal } from './sql';
 export interface TargetKey {
   columns: string[];
   integer: boolean;
+  /** Quoted names of the target's FLOAT columns (compared as DOUBLE). Default: none. */
+  floats?: Set<string>;
 }
 
 /** Where one upsert batch's records stand against the rows the target already holds. */
@@ -35,6 +37,8 @@ export interface SplitShape {
   integerKey: boolean;
   /** Upper bound of one lookup statement's length. */
   maxBytes: number;
+  /** Quoted target columns that are FLOAT (looked up as DOUBLE, as the reader reads them). Default: none. */
+  floatTargets?: Set<string>;
 }
 
 /** Integer text a BETWEEN range can take without surprises: optional minus, digits. */
@@ -90,7 +94,10 @@ export async function splitByTarget(conn: PoolConnection, shape: SplitShape, rec
 export function lookupStatements(shape: SplitShape, records: SyncRecord[]): string[] {
   if (records.length === 0) return [];
   const { table, targets, columns, keyIndexes } = shape;
-  const head = `SELECT ${targets.join(',')} FROM ${table} WHERE `;
+  // FLOAT columns as the DOUBLE they convert to exactly: the reader selects them so, and the
+  // comparison needs the same representation on both sides.
+  const selected = targets.map((t) => (shape.floatTargets?.has(t) ? `CAST(${t} AS DOUBLE)` : t));
+  const head = `SELECT ${selected.join(',')} FROM ${table} WHERE `;
   const keyTargets = keyIndexes.map((i) => targets[i]);
   if (shape.integerKey) {
     const range = integerRange(records.map((r) => r[columns[keyIndexes[0]]]));

@@ -4,7 +4,7 @@ import { RejectedError, TaskError, WriteError } from '../../src/errors';
 import { mappedColumn, writeBatchOf } from '../../src/params';
 import { MysqlConnection, MysqlWriteMode, mysqlWriteModes } from './config';
 import { openPool, withPool } from './connection';
-import { detectKey, isIntegerColumn, isTransactional, tableColumns } from './schema-info';
+import { detectKey, floatColumns, isIntegerColumn, isTransactional, tableColumns } from './schema-info';
 import { buildLoadData, payloadStream } from './load-data';
 import { nativeLoadStatement, NativeRowsInfo } from './native-rows';
 import { literal, qualifiedTable, quoteIdent } from './sql';
@@ -311,6 +311,7 @@ export class MysqlWriterSession extends WriterSessionBase {
   private async splitUpsert(conn: PoolConnection, records: SyncRecord[], columns: string[], keyIndexes: number[], write: BatchWrite): Promise<{ written: number; changed: number } | 'conflict' | 'redo'> {
     const { fresh, changed, unchanged } = await splitByTarget(conn, {
       table: this.table, targets: write.shape.targets, columns, keyIndexes, integerKey: this.targetKey!.integer, maxBytes: this.maxBytes,
+      floatTargets: this.targetKey!.floats,
     }, records);
     let written = unchanged;
     const upserts = this.useLoadData ? changed : [...changed, ...fresh];
@@ -493,7 +494,8 @@ async function targetKey(pool: Pool, ctx: PluginContext): Promise<TargetKey | un
   const { to_db: schema, to_table: table } = ctx.task;
   const columns = await detectKey(pool, schema, table);
   if (columns.length === 0) return undefined;
-  return { columns, integer: columns.length === 1 && (await isIntegerColumn(pool, schema, table, columns[0])) };
+  const floats = new Set([...(await floatColumns(pool, schema, table))].map((c) => quoteIdent(c, 'target column')));
+  return { columns, integer: columns.length === 1 && (await isIntegerColumn(pool, schema, table, columns[0])), floats };
 }
 
 async function runStatements(pool: Pool, ctx: PluginContext, statements: string[], what: string): Promise<void> {
