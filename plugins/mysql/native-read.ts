@@ -2,7 +2,7 @@ import type { Pool } from 'mysql2/promise';
 import type { Batch, JsonValue, SyncRecord } from '../../src/contract';
 import { ReadError } from '../../src/errors';
 import { NativeColumn, nativeLineExpression, NativeRowsInfo } from './native-rows';
-import { quoteIdent, toKeyValue } from './sql';
+import { integerText, quoteIdent, toKeyValue } from './sql';
 
 /** The most bytes one native batch aims at (wide rows make batches of fewer rows). */
 const targetBatchBytes = 8 * 1024 * 1024;
@@ -10,9 +10,6 @@ const targetBatchBytes = 8 * 1024 * 1024;
 /** Batches' worth of rows read as records after a writer asked for a native batch's records; doubles up to {@link maxRecordBatches}. */
 const firstRecordBatches = 8;
 const maxRecordBatches = 64;
-
-/** Integer text as a key bound may be written into a statement. */
-const integerText = /^-?\d{1,20}$/;
 
 /** The table a native reader reads: quoted names, the record select list and the native columns. */
 export interface NativeTable {

@@ -18,6 +18,9 @@ export function qualifiedTable(schema: string, table: string, what: string): str
   return `${quoteIdent(schema, `${what} schema`)}.${quoteIdent(table, `${what} table`)}`;
 }
 
+/** Integer text a statement may carry bare (optional minus, at most 20 digits: any 64-bit key). */
+export const integerText = /^-?\d{1,20}$/;
+
 /** A JSON-safe key value: strings and numbers as is, binary as `{ $hex }`. */
 export type KeyValue = string | number | null | { $hex: string };
 

@@ -1,6 +1,6 @@
 import type { PoolConnection } from 'mysql2/promise';
 import type { SyncRecord } from '../../src/contract';
-import { literal } from './sql';
+import { integerText, literal } from './sql';
 
 /**
  * The target's unique key as the writer looks rows up by it: target column names (raw) and whether
@@ -40,9 +40,6 @@ export interface SplitShape {
   /** Quoted target columns that are FLOAT (looked up as DOUBLE, as the reader reads them). Default: none. */
   floatTargets?: Set<string>;
 }
-
-/** Integer text a BETWEEN range can take without surprises: optional minus, digits. */
-const integerText = /^-?\d{1,20}$/;
 
 /**
  * Read the target's rows for a batch's keys (on the writer's transaction connection) and sort the

@@ -7,7 +7,7 @@ import { openPool, withPool } from './connection';
 import { detectKey, floatColumns, isIntegerColumn, isTransactional, tableColumns } from './schema-info';
 import { buildLoadData, payloadStream } from './load-data';
 import { nativeLoadStatement, NativeRowsInfo } from './native-rows';
-import { literal, qualifiedTable, quoteIdent } from './sql';
+import { integerText, literal, qualifiedTable, quoteIdent } from './sql';
 import { splitByTarget, TargetKey } from './upsert-split';
 
 /** Server errors meaning "LOAD DATA LOCAL is disabled here": fall back to INSERT statements. */
@@ -22,9 +22,6 @@ const maxSplitConflicts = 8;
  * directly before the next one reads the target again.
  */
 const directBatchesAfterChanged = 8;
-
-/** Integer text, as a native batch's key range must be before it goes into a statement. */
-const integerText = /^-?\d{1,20}$/;
 
 /** Warning code of a duplicate key, expected (and harmless) in `ignore` mode. */
 const duplicateKeyWarning = 1062;
@@ -186,7 +183,6 @@ export class MysqlWriterSession extends WriterSessionBase {
   private async writeNative(native: NativeBatch, mode: MysqlWriteMode): Promise<number | 'later' | 'never'> {
     const info = native.info as NativeRowsInfo;
     if (!this.useLoadData) return 'never';
-    const targets = info.columns.map((c) => quoteIdent(targetColumnName(this.ctx, c), 'target column'));
     const targetKey = targetColumnName(this.ctx, info.key);
     let emptyCheck: string | undefined;
     if (mode === 'upsert') {
@@ -205,24 +201,16 @@ export class MysqlWriterSession extends WriterSessionBase {
         const [held] = await conn.query(emptyCheck);
         if ((held as unknown[]).length > 0) return undefined;
       }
-      let result;
-      try {
-        [result] = await conn.query({ sql: nativeLoadStatement(this.table, targets, info, verb), infileStreamFactory: payloadStream(native.body) });
-      } catch (err) {
-        if (!localInfileRefused.has((err as { errno?: number }).errno ?? 0)) throw err;
-        this.useLoadData = false;
-        this.ctx.logger.warn(`task ${this.ctx.task.id}: the target refuses LOAD DATA LOCAL INFILE (${(err as Error).message}); writing with INSERT statements`);
-        return undefined;
-      }
+      const result = await this.runLoad(conn, nativeLoadStatement(this.table, write.shape.targets, info, verb), native.body);
+      if (!result) return undefined;
       if (!this.loadedNative) {
         this.loadedNative = true;
         this.ctx.logger.info(`task ${this.ctx.task.id}: loading batches as the source server formatted them (params.native_copy)`);
       }
-      const header = result as ResultSetHeader;
       // Plain and REPLACE loads account for every line; fewer means the file and the count disagree.
-      if (write.mode !== 'ignore' && Number(header.affectedRows) < native.count) return undefined;
+      if (write.mode !== 'ignore' && Number(result.affectedRows) < native.count) return undefined;
       try {
-        return await this.checkedRows(conn, header, native.count, write);
+        return await this.checkedRows(conn, result, native.count, write);
       } catch (err) {
         if (err instanceof DuplicateKeyConflict) {
           if (mode === 'upsert') this.conflicts++;
@@ -368,16 +356,25 @@ export class MysqlWriterSession extends WriterSessionBase {
     const verb = write.mode === 'replace' ? ' REPLACE' : write.mode === 'ignore' ? ' IGNORE' : '';
     const sql = `LOAD DATA LOCAL INFILE 'goshift-batch'${verb} INTO TABLE ${this.table} CHARACTER SET utf8mb4`
       + ` FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ${columnClause}`;
-    let result;
+    const result = await this.runLoad(conn, sql, body);
+    return result && this.checkedRows(conn, result, records.length, write);
+  }
+
+  /**
+   * Send one `LOAD DATA LOCAL INFILE` statement with `body` as its file.
+   * @returns its result, or undefined when the server refuses LOCAL INFILE (the session then
+   *   stops using LOAD DATA and says so once)
+   */
+  private async runLoad(conn: PoolConnection, sql: string, body: Buffer): Promise<ResultSetHeader | undefined> {
     try {
-      [result] = await conn.query({ sql, infileStreamFactory: payloadStream(body) });
+      const [result] = await conn.query({ sql, infileStreamFactory: payloadStream(body) });
+      return result as ResultSetHeader;
     } catch (err) {
       if (!localInfileRefused.has((err as { errno?: number }).errno ?? 0)) throw err;
       this.useLoadData = false;
       this.ctx.logger.warn(`task ${this.ctx.task.id}: the target refuses LOAD DATA LOCAL INFILE (${(err as Error).message}); writing with INSERT statements`);
       return undefined;
     }
-    return this.checkedRows(conn, result as ResultSetHeader, records.length, write);
   }
 
   /**

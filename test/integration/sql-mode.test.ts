@@ -102,6 +102,22 @@ describe('a server whose global sql_mode is NO_BACKSLASH_ESCAPES,ANSI_QUOTES', (
     expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_written: String(hostile.length) });
   });
 
+  test('native batches (the source formats LOAD DATA text) carry hostile values exactly', async () => {
+    const table = (name: string) => env.sql(`CREATE TABLE ${name} (id int NOT NULL PRIMARY KEY, v text NULL, js json NULL, b varbinary(32) NULL, l1 varchar(64) CHARACTER SET latin1 NULL) DEFAULT CHARSET=utf8mb4`);
+    await table('src');
+    await table('dst');
+    for (const [i, k] of hostile.entries()) {
+      await env.sql('INSERT INTO src VALUES (?, ?, ?, ?, ?)', [i + 1, k, JSON.stringify({ k }), Buffer.from([0, 39, 92, 34, 9, 10, i]), k.replace(/[^\x00-\x7f]/g, '?')]);
+    }
+    const id = await env.addTask({ from_table: 'src', to_table: 'dst', params: { worker_num: 2, read_batch: 2, direct_copy: false } });
+    const res = await env.run(id);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain('loading batches as the source server formatted them');
+    const rows = (t: string) => env.sql(`SELECT id, HEX(v) AS v, js, HEX(b) AS b, HEX(l1) AS l1 FROM ${t} ORDER BY id`);
+    expect(await rows('dst')).toEqual(await rows('src'));
+    expect(await env.lastRun(id)).toMatchObject({ status: 'success', rows_written: String(hostile.length) });
+  });
+
   test('a streamed upsert finds the target rows of hostile keys, leaves identical ones alone and restores changed ones', async () => {
     await hostileTable('src');
     await hostileTable('dst');
