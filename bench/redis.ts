@@ -4,7 +4,9 @@
  * end. In one run: goshift with its default params (the CLI, peak memory sampled) and a
  * single-cursor SCAN + MGET + pipelined SET script, twice in alternating order (one ratio per
  * round), then a single-cursor SCAN + pipelined DUMP/RESTORE script, and `redis-benchmark -P 100 -t
- * set` as the SET ceiling of the target. Every copy is checked: DBSIZE and 2000 sampled values.
+ * set` as the SET ceiling of the target. A lean SCAN + MGET + MSET script shows the least a copier
+ * can do with ioredis, and a read-only SCAN + MGET pass measures the source server's CPU: the floor
+ * of any SCAN-based copy. Every copy is checked: DBSIZE and 2000 sampled values.
  * BENCH_PARAMS='{"worker_num":16}' overrides goshift's params; BENCH_ONLY=goshift skips the peers.
  *   node dist/bench/redis.js [--keys N]        (or: node dist/bench/run.js redis)
  */
@@ -138,6 +140,7 @@ export async function runRedisBench(keys: number, params: Record<string, unknown
     // goshift and the SCAN+MGET script in two rounds, the second in the other order, so neither
     // always meets the busier moment of a shared machine; each round gives one ratio.
     const rounds: { goshift: Measured; script?: Measured }[] = [];
+    let readFloor: number | undefined;
     // CPU seconds of both redis-servers during a copy: on 2 cores they share the CPU with the client.
     const serversCpu = () => processCpuSeconds(source.proc.pid) + processCpuSeconds(target.proc.pid);
     const timed = async (command: string): Promise<Measured & { serversCpu: number }> => {
@@ -171,12 +174,24 @@ export async function runRedisBench(keys: number, params: Record<string, unknown
       await flush(target.port);
       await check('SCAN + pipelined DUMP/RESTORE', await timeCommand(`${peers} dump ${source.port} ${target.port}`));
       await flush(target.port);
+      await check('SCAN + MGET + MSET, one MSET in flight (lean script)', await timeCommand(`${peers} lean ${source.port} ${target.port}`));
+      // The source server's own share of any SCAN-based copy: it is single-threaded, so no copier
+      // that reads by SCAN + MGET can take less time than this CPU.
+      const sourceBefore = processCpuSeconds(source.proc.pid);
+      const read = await timeCommand(`${peers} read ${source.port} ${target.port}`);
+      readFloor = processCpuSeconds(source.proc.pid) - sourceBefore;
+      results.push({ name: 'SCAN + MGET only, nothing written', m: read });
+      await flush(target.port);
       results.push({
         name: 'redis-benchmark -P 100 SET (ceiling)',
         m: await timeCommand(`redis-benchmark -h 127.0.0.1 -p ${target.port} -P 100 -t set -n ${keys} -d ${VALUE_BYTES} -r ${keys} -q`),
       });
     }
     printTable(`Redis -> Redis, ${keys} string keys (~${VALUE_BYTES} bytes each), copies verified (DBSIZE + 2000 sampled values)`, 'keys', keys, results);
+    if (readFloor !== undefined) {
+      const scripts = rounds.map((r) => r.script!.seconds);
+      process.stdout.write(`source redis-server CPU for SCAN + MGET of every key, nothing written: ${readFloor.toFixed(2)} s = ${scripts.map((t) => (readFloor! / t).toFixed(2)).join(' and ')}x the SCAN+MGET script's time (no SCAN-based copier can be faster: the server is single-threaded)\n`);
+    }
     for (const [i, r] of rounds.entries()) {
       const g = r.goshift;
       const vs = r.script ? `goshift / SCAN+MGET script ${(g.seconds / r.script.seconds).toFixed(2)}x time (${g.cpuSeconds!.toFixed(1)} against ${r.script.cpuSeconds!.toFixed(1)} CPU s), ` : '';

@@ -27,6 +27,9 @@
 /** 2^64: the end of the reversed-cursor line, reached when SCAN returns cursor 0. */
 export const LINE_END = 1n << 64n;
 
+/** COUNT of a walk's first SCAN call, before the segment's key density is known. */
+const PROBE_COUNT = 100;
+
 /** Boundaries are rounded to multiples of 2^(64-BOUNDARY_BITS), so start cursors stay below 2^32. */
 const BOUNDARY_BITS = 32n;
 
@@ -137,7 +140,7 @@ export class SegmentWalker {
    * which never overlap).
    */
   crossing(): { nextStart: string; reached: bigint } | undefined {
-    if (!this.done || this.slotMode || this.end >= LINE_END || this.position < this.end || this.cursor === '0') return undefined;
+    if (!this.done || this.slotMode || this.end >= LINE_END || this.position < this.end) return undefined;
     return { nextStart: reverse64(this.end).toString(), reached: this.position };
   }
 
@@ -146,9 +149,14 @@ export class SegmentWalker {
     return this.done;
   }
 
-  /** COUNT for the next SCAN call: `maxCount`, shrunk near the end by the observed key density. */
+  /**
+   * COUNT for the next SCAN call: `maxCount`, shrunk near the end by the observed key density. The
+   * first call of a walk is a probe of {@link PROBE_COUNT}: with no density known yet, a whole
+   * batch's COUNT would run a small table through to cursor 0 from every segment's start.
+   */
   nextCount(): number {
-    if (this.slotMode || this.covered === 0) return this.maxCount;
+    if (this.slotMode) return this.maxCount;
+    if (this.covered === 0) return Math.min(this.maxCount, PROBE_COUNT);
     const remaining = Number(this.end - this.position);
     const estimate = Math.ceil((this.visited / this.covered) * remaining);
     return Math.max(10, Math.min(this.maxCount, estimate));
@@ -157,8 +165,10 @@ export class SegmentWalker {
   /** Record the cursor a SCAN call with `count` returned; marks the segment finished at its end. */
   advance(next: string, count: number): void {
     if (next === '0') {
+      // The line's end: past this segment's end too, unless it is the last segment.
       this.done = true;
       this.cursor = '0';
+      this.position = LINE_END;
       return;
     }
     if (this.slotMode) {

@@ -11,6 +11,12 @@ import { sameSlotKey } from './slot';
 
 const WRITE_MODES = ['replace', 'skip_existing', 'merge'];
 
+/**
+ * Bytes of keys and values one MSET carries at most: a write of `write_batch` strings goes out as
+ * several MSETs of about this size, pipelined, so no command grows with the values' size.
+ */
+const MSET_BYTES = 1024 * 1024;
+
 type WriteMode = 'replace' | 'skip_existing' | 'merge';
 
 /** One command to send, and how to count its reply. */
@@ -30,6 +36,11 @@ interface Op {
  */
 export class RedisWriter implements WriterFactory {
   readonly deletes = true;
+  /**
+   * One pipelined write per read batch (`read_batch` defaults to 5000): each write costs a round
+   * trip and the server a reply per command, and strings go in MSETs of {@link MSET_BYTES} anyway.
+   */
+  readonly defaultWriteBatch = 5000;
 
   async validate(ctx: PluginContext): Promise<void> {
     const mode = ctx.params.write_mode;
@@ -41,7 +52,7 @@ export class RedisWriter implements WriterFactory {
   }
 
   settings(ctx: PluginContext): Record<string, string> {
-    return { write_mode: ctx.params.write_mode || 'replace (default)', write_batch: String(writeBatchOf(ctx.params, undefined)) };
+    return { write_mode: ctx.params.write_mode || 'replace (default)', write_batch: String(writeBatchOf(ctx.params, this)) };
   }
 
   async open(ctx: PluginContext): Promise<WriterSession> {
@@ -93,7 +104,14 @@ class RedisWriterSession extends WriterSessionBase {
   private async entryOps(entries: KvEntry[]): Promise<Op[]> {
     const ops: Op[] = [];
     const standalone = !this.handle.cluster;
-    const mset: RespArg[] | null = standalone && this.mode !== 'skip_existing' ? ['MSET'] : null;
+    const msets = standalone && this.mode !== 'skip_existing';
+    let mset: RespArg[] = ['MSET'];
+    let msetBytes = 0;
+    const flushMset = () => {
+      if (mset.length > 1) ops.push({ node: this.handle.client as Redis, args: mset, records: (mset.length - 1) / 2, kind: 'all', key: 'MSET' });
+      mset = ['MSET'];
+      msetBytes = 0;
+    };
     const now = Date.now();
     for (const r of entries) {
       const key = r.key;
@@ -115,8 +133,10 @@ class RedisWriterSession extends WriterSessionBase {
         const value = r.value as Buffer;
         if (this.mode === 'skip_existing') {
           ops.push({ node: this.handle.nodeForKey(key), args: ttl ? ['SET', key, value, 'PX', ttl, 'NX'] : ['SET', key, value, 'NX'], records: 1, kind: 'nx', key });
-        } else if (!ttl && mset) {
+        } else if (!ttl && msets) {
           mset.push(key, value);
+          msetBytes += key.length + value.length;
+          if (msetBytes >= MSET_BYTES) flushMset();
         } else {
           ops.push({ node: this.handle.nodeForKey(key), args: ttl ? ['SET', key, value, 'PX', ttl] : ['SET', key, value], records: 1, kind: 'all', key });
         }
@@ -136,7 +156,7 @@ class RedisWriterSession extends WriterSessionBase {
         key,
       });
     }
-    if (mset && mset.length > 1) ops.push({ node: this.handle.client as Redis, args: mset, records: (mset.length - 1) / 2, kind: 'all', key: 'MSET' });
+    flushMset();
     return ops;
   }
 
