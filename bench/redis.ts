@@ -174,7 +174,7 @@ export async function runRedisBench(keys: number, params: Record<string, unknown
       await flush(target.port);
       await check('SCAN + pipelined DUMP/RESTORE', await timeCommand(`${peers} dump ${source.port} ${target.port}`));
       await flush(target.port);
-      await check('SCAN + MGET + MSET, one MSET in flight (lean script)', await timeCommand(`${peers} lean ${source.port} ${target.port}`));
+      await check('lean script: SCAN + MGET + MSET', await timeCommand(`${peers} lean ${source.port} ${target.port}`));
       // The source server's own share of any SCAN-based copy: it is single-threaded, so no copier
       // that reads by SCAN + MGET can take less time than this CPU.
       const sourceBefore = processCpuSeconds(source.proc.pid);
@@ -190,7 +190,7 @@ export async function runRedisBench(keys: number, params: Record<string, unknown
     printTable(`Redis -> Redis, ${keys} string keys (~${VALUE_BYTES} bytes each), copies verified (DBSIZE + 2000 sampled values)`, 'keys', keys, results);
     if (readFloor !== undefined) {
       const scripts = rounds.map((r) => r.script!.seconds);
-      process.stdout.write(`source redis-server CPU for SCAN + MGET of every key, nothing written: ${readFloor.toFixed(2)} s = ${scripts.map((t) => (readFloor! / t).toFixed(2)).join(' and ')}x the SCAN+MGET script's time (no SCAN-based copier can be faster: the server is single-threaded)\n`);
+      process.stdout.write(`source redis-server CPU for SCAN + MGET of every key, nothing written: ${readFloor.toFixed(2)} s = ${scripts.map((t) => (readFloor! / t).toFixed(2)).join(' and ')}x the SCAN+MGET script's time (the server is single-threaded: no copier that reads by SCAN + MGET can take less time)\n`);
     }
     for (const [i, r] of rounds.entries()) {
       const g = r.goshift;
