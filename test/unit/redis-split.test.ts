@@ -141,6 +141,19 @@ describe('redis scan-cursor split', () => {
     const last = new SegmentWalker(cursorSegments(4)[3], 100);
     last.advance('0', 100);
     expect(last.finished).toBe(true);
+    expect(last.crossing()).toBeUndefined(); // the line's end is the last segment's own end
+  });
+
+  test('a walk starts with a probe, and a call that wraps to cursor 0 from an inner segment is a crossing', () => {
+    const seg = cursorSegments(4)[1]; // [1/4, 1/2)
+    const w = new SegmentWalker(seg, 5000);
+    expect(w.nextCount()).toBe(100);
+    // A small table: the first call runs through the rest of the line.
+    w.advance('0', 100);
+    expect(w.finished).toBe(true);
+    expect(w.crossing()).toEqual({ nextStart: startCursor(cursorSegments(4)[2]), reached: LINE_END });
+    // A walk whose batch is below the probe asks for its batch.
+    expect(new SegmentWalker(seg, 50).nextCount()).toBe(50);
   });
 
   test('no key is missed while the table grows, shrinks and rehashes (model of dict.c)', () => {
