@@ -43,7 +43,7 @@ export class ShardWorker {
 
   constructor(private readonly o: ShardWorkerOptions) {
     const threadCount = Math.max(1, Math.min(o.concurrency, os.availableParallelism()));
-    this.threads = createThreadPool({ threads: threadCount, shardsPerThread: Math.ceil(o.concurrency / threadCount), preload: [] });
+    this.threads = createThreadPool({ threads: threadCount, shardsPerThread: Math.ceil(o.concurrency / threadCount), inFlight: o.concurrency, preload: [] });
     const onError = (err: Error): void => void o.logger.warn(`worker ${this.name}: queue ${o.queue.name}: ${err.message}`);
     this.pub = queueClient(o.queue, onError);
     this.sub = queueClient(o.queue, onError);

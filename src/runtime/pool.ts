@@ -65,6 +65,11 @@ export interface ThreadPoolOptions {
   threads: number;
   /** Shards one thread runs at once. */
   shardsPerThread: number;
+  /**
+   * Shards in flight over all threads (`worker_num`): each thread sizes its connection pools by its
+   * own share of it (`threadShare` in thread-share.ts), so the threads together never hold more.
+   */
+  inFlight: number;
   /** Plugins the threads load at start. */
   preload: string[];
   /** Shared flag a cancel sets (the local pool); none in a queue worker. */
@@ -75,7 +80,7 @@ export interface ThreadPoolOptions {
 export function createThreadPool(o: ThreadPoolOptions): Piscina {
   return new Piscina({
     filename: workerFile,
-    workerData: { preload: o.preload, cancelFlag: o.cancelFlag },
+    workerData: { preload: o.preload, cancelFlag: o.cancelFlag, threads: o.threads, inFlight: o.inFlight, slots: new Int32Array(new SharedArrayBuffer(4)) },
     minThreads: o.threads,
     maxThreads: o.threads,
     concurrentTasksPerWorker: o.shardsPerThread,
@@ -268,7 +273,7 @@ export class ShardPool extends ShardScheduler {
   constructor(runId: number, inFlight: number, preload: string[]) {
     super(runId, inFlight);
     this.threadCount = Math.max(1, Math.min(inFlight, os.availableParallelism()));
-    this.pool = createThreadPool({ threads: this.threadCount, shardsPerThread: this.shardsPerThread, preload, cancelFlag: this.cancelFlag });
+    this.pool = createThreadPool({ threads: this.threadCount, shardsPerThread: this.shardsPerThread, inFlight, preload, cancelFlag: this.cancelFlag });
     this.channel = new BroadcastChannel(channelName(runId));
     this.channel.onmessage = (event) => {
       const msg = (event as { data: ChannelMessage }).data;

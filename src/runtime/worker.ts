@@ -23,6 +23,7 @@ import { readerContext, writerContext, RunParts } from './context';
 import { LazySession } from './lazy-session';
 import { channelName, ChannelMessage, WorkerResult, WorkerTask } from './messages';
 import { DurablePoint, runShard } from './shard-runner';
+import { threadShare } from './thread-share';
 import { dirtyBudget, errorLimits, recordJson } from './dirty-budget';
 import { DirtyStore } from '../meta/dirty-store';
 import { transientFor } from './transient';
@@ -67,7 +68,12 @@ function throttleOn(channel: BroadcastChannel, runId: number, waiting: Map<strin
 
 const runs = new Map<number, RunSessions>();
 
-const poolData = Piscina.workerData as { preload?: string[]; cancelFlag?: Int32Array } | undefined;
+const poolData = Piscina.workerData as { preload?: string[]; cancelFlag?: Int32Array; threads?: number; inFlight?: number; slots?: Int32Array } | undefined;
+
+/** This thread's share of the shards in flight: what its connection pools are sized by (see threadShare). */
+const connectionShare = poolData?.slots && poolData.threads && poolData.inFlight
+  ? threadShare(poolData.inFlight, poolData.threads, Atomics.add(poolData.slots, 0, 1))
+  : undefined;
 
 // Load the run's plugins while the main thread is still planning.
 for (const type of poolData?.preload ?? []) getPlugin(type);
@@ -86,7 +92,7 @@ function sessionsFor(t: WorkerTask): RunSessions {
   const readerPlugin = resolvePlugin(t.task.from_db_type, 'reader', `task ${t.task.id} from_db_type`);
   const writerPlugin = resolvePlugin(t.task.to_db_type, 'writer', `task ${t.task.id} to_db_type`);
   const parts: RunParts = {
-    task: t.task, params: t.params, mode: t.mode, runState: t.runState, logger, signal: abort.signal, shardsPerThread: t.shardsPerThread, keys: t.keys,
+    task: t.task, params: t.params, mode: t.mode, runState: t.runState, logger, signal: abort.signal, shardsPerThread: Math.min(t.shardsPerThread, connectionShare ?? t.shardsPerThread), keys: t.keys,
     source: resolveConnection(config, 'from', readerPlugin, t.task.from_app, t.task.from_db),
     target: resolveConnection(config, 'to', writerPlugin, t.task.to_app, t.task.to_db),
   };

@@ -75,7 +75,25 @@ describe('a server with max_connections = 20', () => {
     try {
       await admin.query('FLUSH STATUS');
       const id = await env.addTask({ from_table: 'src', to_table: 'dst', params: { worker_num: 5, read_batch: 100, write_batch: 50, direct_copy: false } });
+      // goshift's connections to the data schema, sampled while it runs: at most worker_num per
+      // side (2 threads keep 3 and 2, not 3 each once both have run 3 shards at some moment).
+      const dataConnections = `SELECT id FROM information_schema.processlist WHERE db = '${env.dataDb}'`;
+      const [before] = (await admin.query(dataConnections)) as unknown as [{ id: number }[]];
+      const ours = new Set(before.map((r) => String(r.id)));
+      let most = 0;
+      let running = true;
+      const sampling = (async () => {
+        while (running) {
+          const [rows] = (await admin.query(dataConnections)) as unknown as [{ id: number }[]];
+          most = Math.max(most, rows.filter((r) => !ours.has(String(r.id))).length);
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      })();
       const res = await env.run(id);
+      running = false;
+      await sampling;
+      expect(most).toBeGreaterThan(0);
+      expect(most).toBeLessThanOrEqual(10);
       expect(res.stderr).not.toMatch(/Too many connections|retry/i);
       expect(res.code).toBe(0);
       expect(await env.sql('SELECT COUNT(*) AS n FROM dst')).toEqual([{ n: '3000' }]);
