@@ -198,8 +198,10 @@ export interface PluginContext {
   /** Run mode: `init` (full copy, the default), `incr` (rows changed since the last run) or `stream`. */
   mode: string;
   /**
-   * Shards one worker thread runs at once (`worker_num` spread over the threads): size connection
-   * pools by this, not by `worker_num`. Default is `params.worker_num` outside the pool.
+   * Connections this worker thread may hold per store side: its share of `worker_num` (the threads'
+   * shares add up to `worker_num`; a thread may run one shard more at once than its share, and that
+   * shard waits for a connection). Size connection pools by this, not by `worker_num`, and hold at
+   * most one connection per shard at a time. Default is `params.worker_num` outside the pool.
    */
   shardsPerThread: number;
   /** Shared per-run values computed in the main thread (e.g. an incremental watermark). */
