@@ -4,11 +4,11 @@ import { Batch, JsonValue, PluginContext, ReaderFactory, ReaderSessionBase, Read
 import { ReadError, TaskError } from '../../src/errors';
 import { sourceKeyColumns } from '../../src/params';
 import type { MysqlConnection } from './config';
-import { openPool, withPool } from './connection';
+import { entryPath, openPool, serverAddress, withPool } from './connection';
 import { detectKey, estimateRows, floatColumns, isIntegerColumn, tableColumns } from './schema-info';
 import { NativeReader } from './native-read';
 import { NativeColumn, nativeColumns } from './native-rows';
-import { MysqlShardSpec, planKeyRanges } from './split';
+import { filtersSql, MysqlShardSpec, planKeyRanges } from './split';
 import { literal, qualifiedTable, quoteIdent, toKeyValue, tupleCompare } from './sql';
 
 /** The source table of a task and what a read of it selects. */
@@ -159,7 +159,10 @@ export function approxBytes(records: Record<string, unknown>[]): number {
 /** MySQL reader: validates the source, plans key ranges, opens keyset-paging sessions. */
 export const mysqlReader: ReaderFactory = {
   async validate(ctx) {
-    await withPool(ctx, 'from', (pool) => sourceShape(pool, ctx));
+    await withPool(ctx, 'from', async (pool) => {
+      const shape = await sourceShape(pool, ctx);
+      if (ctx.params.where) await checkWhere(pool, shape, ctx);
+    });
   },
 
   settings(ctx) {
@@ -191,8 +194,10 @@ export const mysqlReader: ReaderFactory = {
       const shape = await sourceShape(pool, ctx);
       const integerKey = shape.key.length === 1 && (await isIntegerColumn(pool, ctx.task.from_db, ctx.task.from_table, shape.key[0]));
       const estimatedRows = integerKey ? await estimateRows(pool, ctx.task.from_db, ctx.task.from_table) : 0;
-      const shardRows = Number(ctx.params.shard_rows) || (integerKey && widerShards(ctx) ? nativeShardRows(ctx, await keySpan(pool, shape)) : ctx.params.read_batch);
-      return planKeyRanges(pool, shape.table, shape.keyQuoted, shape.key, shardRows, ctx.signal, { integerKey, estimatedRows });
+      // params.where and the incremental watermark: shards follow the key span of the rows they select.
+      const filters = shardFilters(shape, { key: shape.key, lower: null, upper: null }, ctx);
+      const shardRows = Number(ctx.params.shard_rows) || (integerKey && widerShards(ctx) ? nativeShardRows(ctx, await keySpan(pool, shape, filters)) : ctx.params.read_batch);
+      return planKeyRanges(pool, shape.table, shape.keyQuoted, shape.key, shardRows, ctx.signal, { integerKey, estimatedRows, filters });
     });
   },
 
@@ -214,6 +219,22 @@ async function nativeSourceColumns(pool: Pool, shape: SourceShape, ctx: PluginCo
   if (!widerShards(ctx) || shape.key.length !== 1) return undefined;
   if (!(await isIntegerColumn(pool, task.from_db, task.from_table, shape.key[0]))) return undefined;
   return nativeColumns(pool, task.from_db, task.from_table, shape.columns);
+}
+
+/**
+ * Refuse a `params.where` the server does not accept (an unknown column, a syntax error) before
+ * anything runs, naming the param and the server: `LIMIT 0` resolves the names without reading.
+ * @throws TaskError
+ */
+async function checkWhere(pool: Pool, shape: SourceShape, ctx: PluginContext): Promise<void> {
+  try {
+    await pool.query(`SELECT 1 FROM ${shape.table} WHERE (${ctx.params.where}) LIMIT 0`);
+  } catch (err) {
+    const sqlMessage = (err as { sqlMessage?: string; fatal?: boolean }).sqlMessage;
+    if (!sqlMessage || (err as { fatal?: boolean }).fatal) throw err;
+    const conn = ctx.connection as unknown as MysqlConnection;
+    throw new TaskError(`task ${ctx.task.id}: params.where ${JSON.stringify(ctx.params.where)} is refused by mysql at ${serverAddress(conn)} (${entryPath(ctx, 'from')}): ${sqlMessage}`);
+  }
 }
 
 /** Whether a table keyed by one integer column is cut into shards of several batches (both sides mysql, native_copy on, every key). */
@@ -239,8 +260,8 @@ function nativeShardRows(ctx: PluginContext, span: number): number {
  * follows it rather than the row estimate, which InnoDB revises now and then: a rerun must plan
  * the same shards to find an interrupted copy's positions.
  */
-async function keySpan(pool: Pool, shape: SourceShape): Promise<number> {
-  const [rows] = await pool.query({ sql: `SELECT MIN(${shape.keyQuoted[0]}), MAX(${shape.keyQuoted[0]}) FROM ${shape.table}`, rowsAsArray: true });
+async function keySpan(pool: Pool, shape: SourceShape, filters: string[]): Promise<number> {
+  const [rows] = await pool.query({ sql: `SELECT MIN(${shape.keyQuoted[0]}), MAX(${shape.keyQuoted[0]}) FROM ${shape.table}${filtersSql(filters)}`, rowsAsArray: true });
   const [min, max] = (rows as unknown[][])[0];
   if (min === null || max === null) return 0;
   return Number(BigInt(String(max)) - BigInt(String(min)) + 1n);

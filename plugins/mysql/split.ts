@@ -15,6 +15,9 @@ export interface MysqlShardSpec {
  * arithmetic; any other key by walking its index (each boundary is the key `shardRows` rows after
  * the previous one), so gaps in ids never make empty shards and string or composite keys work the
  * same way. An empty table gives `[]`; a table without a key gives one shard read in one pass.
+ * `opts.filters` (`params.where`, the incremental watermark) narrow the arithmetic cut to the key
+ * span of the rows they select, and no row selected gives `[]`; the first and last shards stay
+ * open-ended, so rows outside that span are still read.
  *
  * @param table already-quoted `schema`.`table`
  * @param key already-quoted key columns (raw names in `keyNames`)
@@ -26,12 +29,13 @@ export async function planKeyRanges(
   keyNames: string[],
   shardRows: number,
   signal: AbortSignal,
-  opts: { integerKey: boolean; estimatedRows: number } = { integerKey: false, estimatedRows: 0 },
+  opts: { integerKey: boolean; estimatedRows: number; filters?: string[] } = { integerKey: false, estimatedRows: 0 },
 ): Promise<Shard[]> {
-  const [first] = await pool.query({ sql: `SELECT 1 FROM ${table} LIMIT 1`, rowsAsArray: true });
+  const where = filtersSql(opts.filters ?? []);
+  const [first] = await pool.query({ sql: `SELECT 1 FROM ${table}${where} LIMIT 1`, rowsAsArray: true });
   if ((first as unknown[]).length === 0) return [];
   if (key.length === 0) return [{ id: 'all', label: 'whole table (no usable key)', spec: { key: [], lower: null, upper: null } }];
-  const bounds = (opts.integerKey && (await denseIntegerBounds(pool, table, key[0], shardRows, opts.estimatedRows))) || (await walkIndexBounds(pool, table, key, shardRows, signal));
+  const bounds = (opts.integerKey && (await denseIntegerBounds(pool, table, key[0], shardRows, opts.estimatedRows, where))) || (await walkIndexBounds(pool, table, key, shardRows, signal));
   const shards: Shard[] = [];
   for (let i = 0; i <= bounds.length; i++) {
     const spec: MysqlShardSpec = { key: keyNames, lower: i === 0 ? null : bounds[i - 1], upper: i === bounds.length ? null : bounds[i] };
@@ -45,9 +49,9 @@ export async function planKeyRanges(
  * boundaries every `shardRows` ids, found with one MIN/MAX query instead of one index walk step per
  * shard (a 100M-row table plans in milliseconds). Sparse keys return undefined and are walked.
  */
-async function denseIntegerBounds(pool: Pool, table: string, key: string, shardRows: number, estimatedRows: number): Promise<KeyValue[][] | undefined> {
+async function denseIntegerBounds(pool: Pool, table: string, key: string, shardRows: number, estimatedRows: number, where: string): Promise<KeyValue[][] | undefined> {
   if (estimatedRows <= 0) return undefined;
-  const [rows] = await pool.query({ sql: `SELECT MIN(${key}), MAX(${key}) FROM ${table}`, rowsAsArray: true });
+  const [rows] = await pool.query({ sql: `SELECT MIN(${key}), MAX(${key}) FROM ${table}${where}`, rowsAsArray: true });
   const [min, max] = (rows as unknown[][])[0].map((v) => BigInt(String(v)));
   const span = max - min + 1n;
   if (span > 2n * BigInt(estimatedRows)) return undefined;
@@ -72,6 +76,11 @@ async function walkIndexBounds(pool: Pool, table: string, key: string[], shardRo
     lower = bound;
   }
   return bounds;
+}
+
+/** ` WHERE a AND b` of a plan's filters, or nothing. */
+export function filtersSql(filters: string[]): string {
+  return filters.length ? ` WHERE ${filters.join(' AND ')}` : '';
 }
 
 function describeRange(keyNames: string[], spec: MysqlShardSpec): string {

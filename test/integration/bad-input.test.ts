@@ -44,6 +44,8 @@ describe('bad input: one clear line, non-zero exit, failed run recorded, task ne
     ['source column in the mapping that does not exist', { from_table: 'src', to_table: 'dst', params: { column_map: { nope: 'v' } } }, /params\.column_map column "nope" not found in source table gsd_\w+\.src/],
     ['target column in the mapping that does not exist', { from_table: 'src', to_table: 'dst', params: { column_map: { v: 'nope' } } }, /target column "nope" not found in gsd_\w+\.dst/],
     ['a table name that tries to inject SQL', { from_table: 'src`; DROP TABLE dst; --', to_table: 'dst' }, /is not a valid MySQL identifier/],
+    ['a where naming a column that does not exist', { from_table: 'src', to_table: 'dst', params: { where: 'nope > 1' } }, /task \d+: params\.where "nope > 1" is refused by mysql at 127\.0\.0\.1:3306 \(from\.mysql\.\w+\): Unknown column 'nope' in 'WHERE'/],
+    ['a where that is not SQL', { from_table: 'src', to_table: 'dst', params: { where: 'id >' } }, /task \d+: params\.where "id >" is refused by mysql at 127\.0\.0\.1:3306 \(from\.mysql\.\w+\): You have an error in your SQL syntax/],
   ];
 
   test.each(cases)('%s', async (_name, row, message) => {

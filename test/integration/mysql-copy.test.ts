@@ -127,6 +127,29 @@ describe('mysql -> mysql copies', () => {
     expect(await env.lastRun(id)).toMatchObject({ rows_written: '19650' });
   });
 
+  test('params.where narrows a dense key\'s shards to the key span of the rows it selects; a where that selects nothing plans no shard', async () => {
+    await env.sql('CREATE TABLE wsrc (id int PRIMARY KEY, v int)');
+    await env.sql('INSERT INTO wsrc SELECT seq, seq % 7 FROM seq_1_to_10000');
+    await env.sql('CREATE TABLE wdst LIKE wsrc');
+    await env.sql('ANALYZE TABLE wsrc');
+    const params = { read_batch: 100, shard_rows: 1000, direct_copy: false };
+    const narrow = await env.addTask({ from_table: 'wsrc', to_table: 'wdst', params: { ...params, where: 'id > 7000 AND id <= 9500 AND v <> 3' } });
+    const plan = await env.cli(['plan', '-c', env.configDir, '-e', 'test', '-id', String(narrow)]);
+    expect(plan.code).toBe(0);
+    // Ids 7001..9500: boundaries 8001 and 9001, not 9 boundaries over 1..10000.
+    expect(plan.stdout).toMatch(/shards: 3 /);
+    expect(plan.stdout).toContain('(id) in [-inf, 8001)');
+    expect(plan.stdout).toContain('(id) in [9001, +inf)');
+    expect((await env.run(narrow)).code).toBe(0);
+    const expected = await env.sql<{ n: string }[]>('SELECT COUNT(*) AS n FROM wsrc WHERE id > 7000 AND id <= 9500 AND v <> 3');
+    expect(await env.sql('SELECT COUNT(*) AS n FROM wdst')).toEqual(expected);
+    expect(await env.sql('SELECT COUNT(*) AS n FROM wdst WHERE id <= 7000 OR id > 9500 OR v = 3')).toEqual([{ n: '0' }]);
+    expect(await env.lastRun(narrow)).toMatchObject({ status: 'success', rows_written: expected[0].n, shards_total: 3 });
+    const none = await env.addTask({ from_table: 'wsrc', to_table: 'wdst', params: { ...params, where: 'v > 100' } });
+    expect((await env.run(none)).code).toBe(0);
+    expect(await env.lastRun(none)).toMatchObject({ status: 'success', rows_read: '0', shards_total: 0 });
+  });
+
   test('an empty table is a clean success with 0 rows', async () => {
     await env.sql('CREATE TABLE e1 (id int PRIMARY KEY)');
     await env.sql('CREATE TABLE e2 (id int PRIMARY KEY)');
