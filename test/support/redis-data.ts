@@ -54,9 +54,21 @@ export async function keysOf(client: Redis | Cluster, pattern: string): Promise<
   return out;
 }
 
-/** Delete every key matching a pattern (standalone or Cluster). */
+/**
+ * Delete every key matching a pattern (standalone or Cluster). Keys are scanned and unlinked as
+ * bytes: a key that is not UTF-8 (a test's binary key) would not survive a round trip through text.
+ */
 export async function deleteKeys(client: Redis | Cluster, pattern: string): Promise<void> {
-  const keys = await keysOf(client, pattern);
+  const nodes = 'nodes' in client && typeof (client as Cluster).nodes === 'function' && (client as Cluster).isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+  const keys: Buffer[] = [];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', 5000);
+      keys.push(...found);
+      cursor = next.toString();
+    } while (cursor !== '0');
+  }
   for (let i = 0; i < keys.length; i += 5000) await Promise.all(keys.slice(i, i + 5000).map((k) => client.unlink(k)));
 }
 
