@@ -39,36 +39,32 @@ export async function snapshotKey(client: Redis | Cluster, key: string): Promise
   return { type, value, ttl };
 }
 
-/** Keys matching a pattern on a standalone server or on every master of a Cluster. */
-export async function keysOf(client: Redis | Cluster, pattern: string): Promise<string[]> {
+/** Keys matching a pattern on a standalone server or on every master of a Cluster, as bytes. */
+export async function keyBuffersOf(client: Redis | Cluster, pattern: string): Promise<Buffer[]> {
   const nodes = 'nodes' in client && typeof (client as Cluster).nodes === 'function' && (client as Cluster).isCluster ? (client as Cluster).nodes('master') : [client as Redis];
-  const out: string[] = [];
+  const out: Buffer[] = [];
   for (const node of nodes) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+      const [next, keys] = await node.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', 5000);
       out.push(...keys);
-      cursor = next;
+      cursor = next.toString();
     } while (cursor !== '0');
   }
   return out;
 }
 
+/** Keys matching a pattern on a standalone server or on every master of a Cluster, as UTF-8 text. */
+export async function keysOf(client: Redis | Cluster, pattern: string): Promise<string[]> {
+  return (await keyBuffersOf(client, pattern)).map((k) => k.toString());
+}
+
 /**
- * Delete every key matching a pattern (standalone or Cluster). Keys are scanned and unlinked as
- * bytes: a key that is not UTF-8 (a test's binary key) would not survive a round trip through text.
+ * Delete every key matching a pattern (standalone or Cluster). Keys are unlinked as bytes: a key
+ * that is not UTF-8 (a test's binary key) would not survive a round trip through text.
  */
 export async function deleteKeys(client: Redis | Cluster, pattern: string): Promise<void> {
-  const nodes = 'nodes' in client && typeof (client as Cluster).nodes === 'function' && (client as Cluster).isCluster ? (client as Cluster).nodes('master') : [client as Redis];
-  const keys: Buffer[] = [];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, found] = await node.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', 5000);
-      keys.push(...found);
-      cursor = next.toString();
-    } while (cursor !== '0');
-  }
+  const keys = await keyBuffersOf(client, pattern);
   for (let i = 0; i < keys.length; i += 5000) await Promise.all(keys.slice(i, i + 5000).map((k) => client.unlink(k)));
 }
 
