@@ -8,7 +8,7 @@ import { entryPath, openPool, serverAddress, withPool } from './connection';
 import { detectKey, estimateRows, floatColumns, isIntegerColumn, tableColumns } from './schema-info';
 import { NativeReader } from './native-read';
 import { NativeColumn, nativeColumns } from './native-rows';
-import { filtersSql, MysqlShardSpec, planKeyRanges } from './split';
+import { IntegerKeyRange, integerKeyRange, MysqlShardSpec, planKeyRanges } from './split';
 import { literal, qualifiedTable, quoteIdent, toKeyValue, tupleCompare } from './sql';
 
 /** The source table of a task and what a read of it selects. */
@@ -196,8 +196,10 @@ export const mysqlReader: ReaderFactory = {
       const estimatedRows = integerKey ? await estimateRows(pool, ctx.task.from_db, ctx.task.from_table) : 0;
       // params.where and the incremental watermark: shards follow the key span of the rows they select.
       const filters = shardFilters(shape, { key: shape.key, lower: null, upper: null }, ctx);
-      const shardRows = Number(ctx.params.shard_rows) || (integerKey && widerShards(ctx) ? nativeShardRows(ctx, await keySpan(pool, shape, filters)) : ctx.params.read_batch);
-      return planKeyRanges(pool, shape.table, shape.keyQuoted, shape.key, shardRows, ctx.signal, { integerKey, estimatedRows, filters });
+      const integerRange = integerKey ? await integerKeyRange(pool, shape.table, shape.keyQuoted[0], filters) : undefined;
+      if (integerKey && !integerRange) return [];
+      const shardRows = Number(ctx.params.shard_rows) || (integerRange && widerShards(ctx) ? nativeShardRows(ctx, keySpan(integerRange)) : ctx.params.read_batch);
+      return planKeyRanges(pool, shape.table, shape.keyQuoted, shape.key, shardRows, ctx.signal, { estimatedRows, filters, integerRange });
     });
   },
 
@@ -256,15 +258,12 @@ function nativeShardRows(ctx: PluginContext, span: number): number {
 }
 
 /**
- * How many key values the table's integer key spans (MAX - MIN + 1; 0 when empty). The shard size
+ * How many key values the integer key spans over the selected rows (MAX - MIN + 1). The shard size
  * follows it rather than the row estimate, which InnoDB revises now and then: a rerun must plan
  * the same shards to find an interrupted copy's positions.
  */
-async function keySpan(pool: Pool, shape: SourceShape, filters: string[]): Promise<number> {
-  const [rows] = await pool.query({ sql: `SELECT MIN(${shape.keyQuoted[0]}), MAX(${shape.keyQuoted[0]}) FROM ${shape.table}${filtersSql(filters)}`, rowsAsArray: true });
-  const [min, max] = (rows as unknown[][])[0];
-  if (min === null || max === null) return 0;
-  return Number(BigInt(String(max)) - BigInt(String(min)) + 1n);
+function keySpan(range: IntegerKeyRange): number {
+  return Number(range.max - range.min + 1n);
 }
 
 /** Reader sessions that may read natively: GROUP_CONCAT limited only by max_allowed_packet. */
