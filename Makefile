@@ -1,5 +1,12 @@
 # goshift — the two commands a new user needs first: `make demo` and `make test`.
 SHELL := /bin/bash
+# Node.js 22 or newer first on PATH for every target (scripts/node.sh installs one from the npm
+# registry's `node` package into .tools/ when the machine's is older). NODE_BIN=<dir> overrides.
+NODE_BIN ?= $(shell bash scripts/node.sh)
+ifeq ($(NODE_BIN),)
+$(error no Node.js 22+ found or installed: see the lines above, or set NODE_BIN=<dir of a node 22+ binary>)
+endif
+export PATH := $(NODE_BIN):$(PATH)
 ENV ?= local
 GOSHIFT := node bin/goshift
 MARIADB := mariadb -h127.0.0.1 -uroot
