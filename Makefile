@@ -13,6 +13,9 @@ MARIADB := mariadb -h127.0.0.1 -uroot
 # Redis db the demo's task 7 writes its 300k hashes to (entry to.redis.local_cache_demo).
 REDIS_DB ?= 1
 export GOSHIFT_DEMO_REDIS_DB := $(REDIS_DB)
+# Test files run side by side (each test makes its own schemas, keys, buckets and tables); most of
+# their time is spent waiting on servers and child processes, so more workers than cores pay.
+JEST_WORKERS ?= 4
 
 .PHONY: demo test test-unit services browser services-stop db build install bench clean
 
@@ -30,7 +33,7 @@ demo: db
 ## test: install npm packages, start services, install the test browser, build, run every jest suite (unit + integration)
 test: install services browser build
 	npx tsc -p tsconfig.test.json
-	npx jest --runInBand --forceExit $(JEST_ARGS)
+	npx jest --maxWorkers=$(JEST_WORKERS) --forceExit $(JEST_ARGS)
 
 ## test-unit: unit tests only (no services needed)
 test-unit: install

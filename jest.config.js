@@ -5,5 +5,6 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testTimeout: 120000,
+  reporters: ['default', '<rootDir>/test/support/slowest-reporter.js'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
 };
