@@ -22,6 +22,8 @@ import { Measured, processCpuSeconds, timeCommand } from './measure';
 import { checksum } from './mysql';
 
 const META = 'goshift_bench_xmeta';
+/** The params of the goshift docs' examples, run as a second variant in every cross-server bench. */
+const USER_PARAMS = { worker_num: 8, read_batch: 5000, write_batch: 1000 };
 
 /** CPU seconds of the source and the target server. */
 interface ServerCpu {
@@ -67,6 +69,8 @@ export async function runMysqlCrossBench(rows: number, params: Record<string, un
     // so both meet about the same load.
     // BENCH_ENV_B='NAME=value,...': environment of the second variant only.
     const variants: [string, Record<string, unknown>, NodeJS.ProcessEnv][] = [['goshift', params, {}]];
+    // Batch sizes a user copies from the docs must keep the fast path (issue 21): always beside the default.
+    variants.push(['goshift w8 r5000 wb1000 (docs params)', { ...params, ...USER_PARAMS }, {}]);
     if (process.env.BENCH_PARAMS_B) {
       const env = Object.fromEntries((process.env.BENCH_ENV_B ?? '').split(',').filter(Boolean).map((kv) => kv.split('=', 2)));
       variants.push([`goshift ${process.env.BENCH_PARAMS_B}${process.env.BENCH_ENV_B ? ` ${process.env.BENCH_ENV_B}` : ''}`, JSON.parse(process.env.BENCH_PARAMS_B), env]);

@@ -150,8 +150,9 @@ export async function runShard(
         throw wrap(err, ReadError, `${opts.where}: read failed`);
       }
       if (next.done) break;
-      // A native payload is handed on whole; anything that looks at single records reads them first.
-      const read = next.value.native && (opts.keys || opts.convert || next.value.native.count > opts.writeBatch)
+      // A native payload is handed on whole, whatever write_batch (the writer takes it as one
+      // transaction; the reader bounds its size); anything that looks at single records reads them first.
+      const read = next.value.native && (opts.keys || opts.convert)
         ? await withRecords(next.value, opts.where)
         : next.value;
       const recordCount = recordsIn(read);
