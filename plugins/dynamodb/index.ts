@@ -1,4 +1,4 @@
-import type { Plugin } from '../../src/contract';
+import type { Plugin } from '../../src/sdk';
 import { checkDynamodb } from './check';
 import { dynamodbConnectionSchema, dynamodbParamsSchema, isDynamodbTransient } from './config';
 import { dynamodbReader } from './reader';

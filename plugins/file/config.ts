@@ -1,5 +1,5 @@
-import type { PluginContext } from '../../src/contract';
-import { TaskError } from '../../src/errors';
+import type { PluginContext } from '../../src/sdk';
+import { TaskError } from '../../src/sdk';
 
 /** convict schema of a file connection entry (`from.file.<app>_<db>` / `to.file.<app>_<db>`). */
 export const fileConnectionSchema = {

@@ -1,4 +1,4 @@
-import type { Plugin } from '../../src/contract';
+import type { Plugin } from '../../src/sdk';
 import { checkFiles } from './check';
 import { fileConnectionSchema, fileParamsSchema } from './config';
 import { fileReader } from './reader';

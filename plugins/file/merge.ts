@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { WriteError } from '../../src/errors';
+import { WriteError } from '../../src/sdk';
 import { encodeCsvHeader } from './csv';
 import { syncDir } from './part';
 import { csvHeader } from './reader';

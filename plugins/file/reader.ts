@@ -1,7 +1,6 @@
 import path from 'node:path';
-import type { Batch, PluginContext, ReaderFactory, ReadOptions, Shard } from '../../src/contract';
-import { ReaderSessionBase } from '../../src/contract';
-import { ReadError } from '../../src/errors';
+import type { Batch, PluginContext, ReaderFactory, ReadOptions, Shard } from '../../src/sdk';
+import { ReadError, ReaderSessionBase } from '../../src/sdk';
 import { encodingFor, entryPath, FileEncoding } from './config';
 import { CsvParser, csvRow } from './csv';
 import { baseDir, checkRelative } from './paths';

@@ -2,8 +2,8 @@
  * Rows out of NDJSON/CSV content and into position-carrying batches: shared by the file reader and
  * the S3 reader's file mode, which differ only in where the bytes come from.
  */
-import type { Batch, JsonValue, ReadOptions, SyncRecord } from '../../src/contract';
-import { ReadError } from '../../src/errors';
+import type { Batch, JsonValue, ReadOptions, SyncRecord } from '../../src/sdk';
+import { ReadError } from '../../src/sdk';
 import { decodeNdjsonLine } from './ndjson';
 import { linesOf } from './source';
 

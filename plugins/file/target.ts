@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { PluginContext } from '../../src/contract';
+import type { PluginContext } from '../../src/sdk';
 import { encodingFor, FileEncoding, extensionOf } from './config';
 import type { PartPaths } from './part';
 import { baseDir, checkRelative, insideBase } from './paths';

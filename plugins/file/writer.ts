@@ -1,8 +1,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import type { Batch, PluginContext, Shard, WriterFactory } from '../../src/contract';
-import { WriterSessionBase } from '../../src/contract';
-import { WriteError } from '../../src/errors';
+import type { Batch, PluginContext, Shard, WriterFactory } from '../../src/sdk';
+import { WriteError, WriterSessionBase } from '../../src/sdk';
 import { checkWriteMode, entryPath } from './config';
 import { encodeCsvHeader, encodeCsvRecord } from './csv';
 import { finishTarget } from './merge';

@@ -1,6 +1,5 @@
-import { KeyTemplate } from '../../src/contract';
-import type { PluginContext, Shard } from '../../src/contract';
-import { TaskError } from '../../src/errors';
+import type { PluginContext, Shard } from '../../src/sdk';
+import { KeyTemplate, TaskError } from '../../src/sdk';
 import type { RedisHandle } from './client';
 import { keyPattern, redisParams } from './config';
 import type { FeedSpec } from './feed';

@@ -11,7 +11,7 @@
  * batches (never between the pages of one big key), so the lag stays low during a re-scan.
  */
 import type { Redis } from 'ioredis';
-import type { Batch, KvEntry, PluginContext, ReadOptions, SyncRecord } from '../../src/contract';
+import type { Batch, KvEntry, PluginContext, ReadOptions, SyncRecord } from '../../src/sdk';
 import { ChangeQueue } from './change-queue';
 import type { RedisHandle } from './client';
 import { RedisParams, redisParams } from './config';

@@ -1,4 +1,4 @@
-import type { Plugin } from '../../src/contract';
+import type { Plugin } from '../../src/sdk';
 import { checkRedis } from './check';
 import { redisConnectionSchema, redisParamsSchema } from './config';
 import { RedisReader } from './reader';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ReaderSessionBase } from '../../src/contract';
-import type { Batch, EntryType, KvEntry, PluginContext, ReaderFactory, ReaderSession, ReadOptions, Shard, SyncRecord } from '../../src/contract';
-import { ReadError, TaskError } from '../../src/errors';
+import type { Batch, EntryType, KvEntry, PluginContext, ReaderFactory, ReaderSession, ReadOptions, Shard, SyncRecord } from '../../src/sdk';
+import { ReadError, ReaderSessionBase, TaskError } from '../../src/sdk';
 import { keyPattern, RedisParams, redisParams } from './config';
 import { openRedis, RedisHandle } from './client';
 import { ENTRY_TYPES, entryValue, sizeOf } from './records';

@@ -1,8 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import type { Batch, JsonValue, ObjectRecord, PluginContext, ReaderFactory, ReadOptions, Shard, SyncRecord } from '../../src/contract';
-import { ReaderSessionBase } from '../../src/contract';
-import { ReadError } from '../../src/errors';
+import type { Batch, JsonValue, ObjectRecord, PluginContext, ReaderFactory, ReadOptions, Shard, SyncRecord } from '../../src/sdk';
+import { ReadError, ReaderSessionBase } from '../../src/sdk';
 import { encodingFor, FileEncoding } from '../file/config';
 import { CsvParser, csvRow } from '../file/csv';
 import { ContentPosition, ndjsonRows, RowAt, rowBatches } from '../file/rows';

@@ -1,7 +1,7 @@
-import type { JsonValue, Shard } from '../contract';
+import type { JsonValue, Shard } from '../sdk';
 import type { SerializedError } from '../errors';
 import type { TaskRow } from '../meta/task-row';
-import type { TaskParams } from '../params';
+import type { TaskParams } from '../sdk';
 
 /** Rows copied up to a position. */
 export interface PositionCounts {

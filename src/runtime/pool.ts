@@ -2,7 +2,7 @@ import os from 'node:os';
 import { BroadcastChannel } from 'node:worker_threads';
 import pRetry from 'p-retry';
 import { Piscina } from 'piscina';
-import type { JsonValue, Shard } from '../contract';
+import type { JsonValue, Shard } from '../sdk';
 import { workerFile } from '../paths';
 import type { RunRateLimiter } from './rate-limit';
 import { channelName, ChannelMessage, PositionCounts, ProgressMessage, WorkerResult, WorkerTask } from './messages';

@@ -1,4 +1,4 @@
-import type { Batch, JsonValue, ReaderSession, RecordKind, Shard, SyncRecord, WriterSession } from '../contract';
+import type { Batch, JsonValue, ReaderSession, RecordKind, Shard, SyncRecord, WriterSession } from '../sdk';
 import { CancelledError, DirtyLimitError, GoshiftError, ReadError, RejectedError, WriteError } from '../errors';
 import type { BatchConverter } from '../records/bridge';
 import { filterEntries } from './entry-filter';

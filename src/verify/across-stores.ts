@@ -5,11 +5,11 @@
  * back through the target store's own reader; both are compared by key and canonical hash (see
  * ./canonical.ts). Never writes to the source.
  */
-import type { PluginContext, RecordKind, VerifyOptions, VerifyReport } from '../contract';
+import type { PluginContext, RecordKind, VerifyOptions, VerifyReport } from '../sdk';
 import { TaskError } from '../errors';
-import { mappedColumn, sourceKeyColumns } from '../params';
+import { mappedColumn, sourceKeyColumns } from '../sdk';
 import { createBridge, readKinds, sharesNativeFormat, writeKinds } from '../records/bridge';
-import { KeyTemplate } from '../records/key-template';
+import { KeyTemplate } from '../sdk/key-template';
 import { mappingParams } from '../records/params';
 import { readerContext, RunParts, writerContext } from '../runtime/context';
 import type { JobSpec } from '../runtime/job-spec';

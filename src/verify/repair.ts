@@ -1,5 +1,5 @@
-import type { Batch, RecordKind, Shard, SyncRecord, VerifyOptions, WriterSession } from '../contract';
-import { writeBatchOf } from '../params';
+import type { Batch, RecordKind, Shard, SyncRecord, VerifyOptions, WriterSession } from '../sdk';
+import { writeBatchOf } from '../sdk';
 import { writerAppends, writerDeletes } from '../records/bridge';
 import { chunks } from '../runtime/shard-runner';
 import type { JobSpec } from '../runtime/job-spec';

@@ -1,8 +1,8 @@
-import type { PluginContext } from '../contract';
+import type { PluginContext } from '../sdk';
 import type { TaskRow } from '../meta/task-row';
-import type { TaskParams } from '../params';
-import { mappedColumn } from '../params';
-import { KeyTemplate } from '../records/key-template';
+import type { TaskParams } from '../sdk';
+import { mappedColumn } from '../sdk';
+import { KeyTemplate } from '../sdk/key-template';
 
 /**
  * The task as the target store's own reader sees it: the target's type, app, db and table in the

@@ -12,7 +12,7 @@
  *
  * A plugin without a store fixture, or a pair without a pair fixture, fails the suite on purpose.
  */
-import type { Plugin, ReaderSession, Shard, WriterSession } from '../../src/contract';
+import type { Plugin, ReaderSession, Shard, WriterSession } from '../../src/sdk';
 import { validateWithSchema } from '../../src/config/schema';
 import { GoshiftError } from '../../src/errors';
 import { coreParamsSchema, parseParams } from '../../src/params';

@@ -3,7 +3,7 @@
  * whole, and read as records only where single records matter (a smaller write_batch, a
  * dirty-record split, a --key filter).
  */
-import type { Batch, ReaderSession, Shard, SyncRecord, WriterSession } from '../../src/contract';
+import type { Batch, ReaderSession, Shard, SyncRecord, WriterSession } from '../../src/sdk';
 import { RejectedError } from '../../src/errors';
 import { DirtyRecord, runShard, ShardCounters, ShardRunOptions } from '../../src/runtime/shard-runner';
 
