@@ -1,6 +1,7 @@
 import type { Plugin } from '../../src/sdk';
 import { checkFiles } from './check';
-import { fileConnectionSchema, fileParamsSchema } from './config';
+import { fileParamsSchema } from '../../src/sdk/formats';
+import { fileConnectionSchema } from './config';
 import { fileReader } from './reader';
 import { fileWriter } from './writer';
 

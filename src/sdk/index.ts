@@ -8,7 +8,8 @@
  * Files by role: `shard`, `records`, `batch` (what moves), `context` (what a plugin is given),
  * `reader`, `writer`, `direct`, `verify`, `plugin` (what a plugin implements), `session-base`
  * (lifecycle defaults), `errors`, `params` and `task-params`, `key-template`, `envelope`
- * (portable entries), `binary` and `expiry`.
+ * (portable entries), `binary` and `expiry`; record formats of file-like content (NDJSON, CSV,
+ * gzip) are in `src/sdk/formats`.
  */
 export type { Batch, NativeBatch } from './batch';
 export type { PluginContext, ReadOptions, TaskRow } from './context';

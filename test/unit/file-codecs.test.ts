@@ -1,5 +1,5 @@
-import { CsvParser, csvRow, encodeCsvHeader, encodeCsvRecord } from '../../plugins/file/csv';
-import { decodeNdjsonLine, encodeNdjsonRow } from '../../plugins/file/ndjson';
+import { CsvParser, csvRow, encodeCsvHeader, encodeCsvRecord } from '../../src/sdk/formats';
+import { decodeNdjsonLine, encodeNdjsonRow } from '../../src/sdk/formats';
 import { segmentRegExp } from '../../plugins/file/paths';
 import type { SyncRecord } from '../../src/sdk';
 
