@@ -19,7 +19,7 @@ export type { DescribeCapability, DiscoverCapability, ReaderCore, ReaderFactory,
 export type { EntryType, KvEntry, ObjectRecord, RecordKind, SyncRecord } from './records';
 export type { ConnectionConfig, JsonValue, Shard } from './shard';
 export type { TaskParams } from './task-params';
-export type { VerifyFactory, VerifyOptions, VerifyReport } from './verify';
+export type { ReadBack, VerifyFactory, VerifyOptions, VerifyReport } from './verify';
 export type { CreateTargetCapability, WriterCore, WriterFactory, WriterSession } from './writer';
 export { ReaderSessionBase, SessionBase, WriterSessionBase } from './session-base';
 export { ConfigError, GoshiftError, PluginError, ReadError, RejectedError, TaskError, WriteError } from './errors';

@@ -4,7 +4,7 @@ import type { DirectCopyFactory } from './direct';
 import type { ReaderFactory } from './reader';
 import type { RecordKind } from './records';
 import type { TaskParams } from './task-params';
-import type { VerifyFactory } from './verify';
+import type { ReadBack, VerifyFactory } from './verify';
 import type { WriterFactory } from './writer';
 
 /** What every store plugin has: its type, its schemas, the kinds it moves and its two sides. */
@@ -82,6 +82,8 @@ export interface NativeFormatCapability {
 export interface VerifyCapability {
   /** Optional: `goshift verify` for tasks whose source and target are both this store. Default: none. */
   verify?: VerifyFactory;
+  /** Optional: how verify reads a target of this store back across stores (see {@link ReadBack}). Default: the target's table as it is, no filter to reset, no rewrite. */
+  readBack?: ReadBack;
 }
 
 /** Optional capability: copy shards inside the store. */

@@ -55,3 +55,31 @@ export interface VerifyReport {
 export interface VerifyFactory {
   verify(source: PluginContext, target: PluginContext, opts: VerifyOptions): Promise<VerifyReport>;
 }
+
+/**
+ * How `goshift verify` reads a target of this store back through this plugin's own reader (a task
+ * verified across stores): which `from_table` reads what the writer wrote, which of the reader's
+ * params only filter a source, and whether an appending target can be written anew by a repair.
+ * The core asks these questions; it never tests the store's name.
+ *
+ * @example readBack: { table: (t) => (t.endsWith('/') ? `${t}part-*` : t), rewritable: (t) => !t.endsWith('/') }
+ */
+export interface ReadBack {
+  /**
+   * The `from_table` that reads back what the writer wrote to `toTable` (trimmed): file, a
+   * directory `out/` reads its parts `out/part-*`; redis, a key template `user:{id}` reads the keys
+   * it matches `user:*`. Default: `toTable` as it is.
+   */
+  table?(toTable: string): string;
+  /**
+   * This reader's params keys that only narrow a source, each with the value that turns it off;
+   * reading a target back resets them (dynamodb: `filter_expression: ''`). Default: none.
+   */
+  sourceFilters?: Record<string, unknown>;
+  /**
+   * For a writer that appends: true when the target at `toTable` (trimmed) is one whole unit that
+   * `verify --repair` may write anew from what it holds plus the source's records (a single file).
+   * Default: false, an appending target is never patched.
+   */
+  rewritable?(toTable: string): boolean;
+}
