@@ -15,18 +15,9 @@ import type { Batch, KvEntry, PluginContext, ReadOptions, SyncRecord } from '../
 import { ChangeQueue } from './change-queue';
 import type { RedisHandle } from './client';
 import { RedisParams, redisParams } from './config';
-import { feedPattern, where } from './feed-plan';
+import { FeedSpec, feedPattern, where } from './feed-plan';
 import { ensureNotifications } from './notify';
 import { KeyspaceSubscriber } from './subscriber';
-
-/** Shard spec of a feed shard. */
-export interface FeedSpec {
-  kind: 'feed';
-  /** host:port of the servers (Cluster masters) it follows. */
-  nodes: string[];
-  /** How it catches up (and re-scans): every key of its servers, or the task's dirty set. */
-  catchUp: 'scan' | 'dirty';
-}
 
 /** What the feed needs from the reader session. */
 export interface FeedSource {

@@ -8,8 +8,8 @@ import { ENTRY_TYPES, entryValue, sizeOf } from './records';
 import { sendRaw } from './resp';
 import { claimScript, recoverScript, ttlScript, valueScript } from './scripts';
 import { keySlot, sameSlotKey } from './slot';
-import { checkFeed, enableFeedNotifications, feedSettings, planFeed } from './feed-plan';
-import { FeedSource, FeedSpec, followChanges } from './feed';
+import { checkFeed, enableFeedNotifications, feedSettings, FeedSpec, planFeed } from './feed-plan';
+import { FeedSource, followChanges } from './feed';
 import { cursorPosition, cursorSegments, CursorSegment, SegmentWalker, slotSegments, SlotSegment } from './split';
 
 /** A segment is only worth a shard when it holds at least this many keys. */
