@@ -1,13 +1,10 @@
 /** The optional same-store fast path: shards copied inside the store. */
+import type { Counters } from '../meta/counters';
 import type { PluginContext } from './context';
 import type { Shard } from './shard';
 
-/** Counters of a shard copied directly inside the store. */
-export interface DirectCopyCounters {
-  rowsRead: number;
-  rowsWritten: number;
-  bytes: number;
-}
+/** Counters of a shard copied directly inside the store (the run's record counters, src/meta/counters.ts). */
+export type DirectCopyCounters = Pick<Counters, 'rowsRead' | 'rowsWritten' | 'bytes'>;
 
 /** A direct-copy session: opened once per worker thread, reused for every shard it runs. */
 export interface DirectCopySession {
