@@ -3,24 +3,8 @@ import { validateWithSchema } from './config/schema';
 import { jsonSyntaxError } from './config/json-error';
 import { checkParamsAsWritten, restoreMaps, setMapsAside } from './params-check';
 import { parseSchedule } from './serve/cron';
-import type { WriterFactory } from './contract';
-
-/** Records per write when neither the task nor the writer says otherwise. */
-export const defaultWriteBatch = 500;
-
-/**
- * A convict format that accepts a positive integer (a JSON number), at most `max` when given, and
- * names the key.
- * @example positiveInt('worker_num', 256)(1000) // throws 'params.worker_num must be at most 256, got 1000'
- */
-export function positiveInt(name: string, max = Infinity): (value: unknown) => void {
-  return (value) => {
-    if (!(typeof value === 'number' && Number.isInteger(value) && value > 0)) {
-      throw new Error(`params.${name} must be a positive integer, got ${JSON.stringify(value)}`);
-    }
-    if (value > max) throw new Error(`params.${name} must be at most ${max}, got ${value}`);
-  };
-}
+import { positiveInt, stringList, stringMap } from './sdk/params';
+import type { TaskParams } from './sdk/task-params';
 
 /**
  * Largest `worker_num`. Shards in flight share at most one thread per core, and each holds a
@@ -28,24 +12,6 @@ export function positiveInt(name: string, max = Infinity): (value: unknown) => v
  * refuses a task that would take more than half of its max_connections, see the mysql plugin).
  */
 export const maxWorkerNum = 256;
-
-/** A convict format for an optional list of strings. */
-export function stringList(name: string): (value: unknown) => void {
-  return (value) => {
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-      throw new Error(`params.${name} must be a list of strings, got ${JSON.stringify(value)}`);
-    }
-  };
-}
-
-/** A convict format for an object whose values are all strings. */
-export function stringMap(name: string): (value: unknown) => void {
-  return (value) => {
-    if (!value || typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
-      throw new Error(`params.${name} must be an object of strings, got ${JSON.stringify(value)}`);
-    }
-  };
-}
 
 /** A convict format for a percent: a number from 0 to 100. */
 function percent(name: string): (value: unknown) => void {
@@ -170,42 +136,6 @@ export const coreParamsSchema = {
   },
 };
 
-/** Validated params with defaults applied. Plugin keys are present under their own names. */
-export interface TaskParams {
-  pk: { src: string; dest: string };
-  diff_column: { src: string; dest: string };
-  split: { pk: string[] | string };
-  worker_num: number;
-  read_batch: number;
-  /** Records per write; 0 means the writer's own default (read it through {@link writeBatchOf}). */
-  write_batch: number;
-  write_mode: string;
-  columns: string[];
-  column_map: Record<string, string>;
-  where: string;
-  /** Verify after each successful run (`goshift verify`). Default is false. */
-  verify: boolean;
-  pre_sql: string[];
-  post_sql: string[];
-  direct_copy: boolean;
-  propagate_deletes: boolean;
-  create_target: boolean;
-  /** Cron expression of scheduled runs (`goshift serve` / `goshift scheduler`); empty = none. Default is "". */
-  schedule: string;
-  /** Mode of scheduled runs. Default is "init". */
-  schedule_mode: 'init' | 'incr';
-  /** Run on the queue's workers (`--distributed`). Default is false. */
-  distributed: boolean;
-  retries: number;
-  retry_max_seconds: number;
-  checkpoint_seconds: number;
-  max_rows_per_sec: number;
-  max_bytes_per_sec: number;
-  /** Dirty records the run may skip (see `error_limit` in {@link coreParamsSchema}). Default: none. */
-  error_limit: { records: number; percent: number };
-  [pluginKey: string]: unknown;
-}
-
 /**
  * Parse and validate the params column of a task row against the core keys plus the plugins' keys.
  * @param taskId the task's id, or how messages name it (`task add`)
@@ -237,13 +167,6 @@ export function parseParams(raw: string | null, taskId: number | string, pluginS
   return params;
 }
 
-/** Primary key columns of the source: `pk.src`, else goshift's older `split.pk`, else none. */
-export function sourceKeyColumns(params: TaskParams): string[] {
-  if (params.pk.src) return params.pk.src.split(',').map((s) => s.trim()).filter(Boolean);
-  const older = params.split.pk;
-  return (typeof older === 'string' ? older.split(',') : older).map((s) => s.trim()).filter(Boolean);
-}
-
 /** Turn convict's multi-line report into one line that names `params.<key>`. */
 function convictMessage(text: string): string {
   return text
@@ -267,18 +190,3 @@ function jsonPosition(raw: string): string | undefined {
   return e && `line ${e.line} column ${e.column}: ${e.reason}`;
 }
 
-/** The target name of a source column: `column_map`, else `pk.dest` for `pk.src`, else the same name. */
-export function mappedColumn(params: TaskParams, source: string): string {
-  const { column_map: map, pk } = params;
-  if (map[source]) return map[source];
-  if (pk.src && pk.dest && source === pk.src) return pk.dest;
-  return source;
-}
-
-/**
- * Records per write of a task: `params.write_batch` when set, else the writer's own default.
- * @example writeBatchOf({ write_batch: 0 } as TaskParams, mysqlWriter) // 5000
- */
-export function writeBatchOf(params: Pick<TaskParams, 'write_batch'>, writer: Pick<WriterFactory, 'defaultWriteBatch'> | undefined): number {
-  return params.write_batch || writer?.defaultWriteBatch || defaultWriteBatch;
-}

@@ -1,4 +1,4 @@
-import type { Plugin } from './contract';
+import type { Plugin } from './sdk';
 import { didYouMean } from './did-you-mean';
 import { PluginError } from './errors';
 

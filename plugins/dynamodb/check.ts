@@ -1,6 +1,6 @@
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import type { PluginContext } from '../../src/contract';
-import { ReadError } from '../../src/errors';
+import type { PluginContext } from '../../src/sdk';
+import { ReadError } from '../../src/sdk';
 import { createClient, describeFailure, endpointHost } from './config';
 
 /** `goshift conn test` for a dynamodb entry: list one table with these credentials. */

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { PluginContext } from '../../src/contract';
+import type { PluginContext } from '../../src/sdk';
 
 // goshift runs on Node 20 by design: the SDK's notice that later SDK releases need Node 22 would
 // print on every worker thread's first request and bury the CLI's one-line messages.

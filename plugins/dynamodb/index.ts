@@ -1,6 +1,7 @@
-import type { Plugin } from '../../src/contract';
+import type { Plugin } from '../../src/sdk';
 import { checkDynamodb } from './check';
 import { dynamodbConnectionSchema, dynamodbParamsSchema, isDynamodbTransient } from './config';
+import { dynamodbReadBack } from './read-back';
 import { dynamodbReader } from './reader';
 import { dynamodbWriter } from './writer';
 
@@ -25,6 +26,7 @@ const dynamodb: Plugin = {
   streams: true,
   reader: dynamodbReader,
   writer: dynamodbWriter,
+  readBack: dynamodbReadBack,
 };
 
 export default dynamodb;

@@ -1,8 +1,7 @@
 import { DynamoDBClient, ScanCommand, ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import type { Batch, PluginContext, ReaderFactory, ReadOptions, Shard } from '../../src/contract';
-import { ReaderSessionBase } from '../../src/contract';
-import { ReadError, TaskError } from '../../src/errors';
+import type { Batch, PluginContext, ReaderFactory, ReadOptions, Shard } from '../../src/sdk';
+import { ReadError, ReaderSessionBase, TaskError } from '../../src/sdk';
 import { createClient, describeFailure, requestSignal } from './config';
 import { itemRecord, nameColumns } from './records';
 import { StreamShardReader } from './stream-reader';

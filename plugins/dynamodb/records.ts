@@ -1,6 +1,5 @@
-import type { Batch, KvEntry, PluginContext, SyncRecord } from '../../src/contract';
-import { ReadError } from '../../src/errors';
-import { decodeEnvelope } from '../../src/records/envelope';
+import type { Batch, KvEntry, PluginContext, SyncRecord } from '../../src/sdk';
+import { decodeEnvelope, ReadError } from '../../src/sdk';
 import { ENVELOPE_ATTRIBUTE, Item, itemToRow, NATIVE_ITEM } from './values';
 
 /** A record of the kind it is read as. */

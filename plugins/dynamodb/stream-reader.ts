@@ -1,8 +1,8 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import stableStringify from 'fast-json-stable-stringify';
-import type { Batch, PluginContext, ReadOptions, Shard } from '../../src/contract';
-import { ReadError, TaskError } from '../../src/errors';
+import type { Batch, PluginContext, ReadOptions, Shard } from '../../src/sdk';
+import { ReadError, TaskError } from '../../src/sdk';
 import { describeFailure, requestSignal } from './config';
 import { deletedRecord, itemRecord, KindedRecord, nameColumns } from './records';
 import type { StreamShardSpec } from './stream-shards';

@@ -1,7 +1,7 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, Shard as StreamShard, StreamViewType } from '@aws-sdk/client-dynamodb-streams';
-import type { PluginContext, Shard } from '../../src/contract';
-import { ReadError, TaskError } from '../../src/errors';
+import type { PluginContext, Shard } from '../../src/sdk';
+import { ReadError, TaskError } from '../../src/sdk';
 import { createClient, describeFailure, endpointHost, entryPath, streamsClientConfig } from './config';
 
 /** Spec of a stream shard: one shard of the table's stream, with its parent (the shard it split from). */

@@ -1,5 +1,5 @@
 import { DescribeTableCommand, DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
-import type { PluginContext } from '../../src/contract';
+import type { PluginContext } from '../../src/sdk';
 import { describeFailure } from './config';
 import type { KeySchema } from './values';
 

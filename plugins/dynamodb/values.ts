@@ -8,7 +8,7 @@
  * JS numbers and bigints `N`, Buffers `B`, booleans `BOOL`, null `NULL`, other objects JSON text.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { JsonValue } from '../../src/contract';
+import type { JsonValue } from '../../src/sdk';
 
 /** A DynamoDB item in the wire form. */
 export type Item = Record<string, AttributeValue>;
@@ -16,7 +16,7 @@ export type Item = Record<string, AttributeValue>;
 /** Key attributes of a table: name and scalar type, partition key first. */
 export type KeySchema = { name: string; type: 'S' | 'N' | 'B' }[];
 
-/** Attribute holding the portable envelope of a key-value entry (see src/records/envelope.ts). */
+/** Attribute holding the portable envelope of a key-value entry (see src/sdk/envelope.ts). */
 export const ENVELOPE_ATTRIBUTE = 'goshift_envelope';
 
 /**

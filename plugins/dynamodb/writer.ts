@@ -1,8 +1,6 @@
 import { BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand, waitUntilTableExists, WriteRequest } from '@aws-sdk/client-dynamodb';
-import type { Batch, KvEntry, PluginContext, Shard, WriterFactory } from '../../src/contract';
-import { WriterSessionBase } from '../../src/contract';
-import { RejectedError, TaskError, WriteError } from '../../src/errors';
-import { encodeEnvelope } from '../../src/records/envelope';
+import type { Batch, KvEntry, PluginContext, Shard, WriterFactory } from '../../src/sdk';
+import { encodeEnvelope, RejectedError, TaskError, WriteError, WriterSessionBase } from '../../src/sdk';
 import { createClient, describeFailure, dynamodbWriteModes, isMissingTable, requestSignal } from './config';
 import { describeTable } from './table';
 import { ENVELOPE_ATTRIBUTE, Item, itemSize, keyText, KeySchema, MAX_ITEM_BYTES, NATIVE_ITEM, rowToItem } from './values';

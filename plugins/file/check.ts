@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { PluginContext } from '../../src/contract';
+import type { PluginContext } from '../../src/sdk';
 import { baseDir } from './paths';
 
 /** `goshift conn test` for a file entry: the base directory exists, and can be read (and written, for a target). */

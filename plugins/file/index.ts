@@ -1,6 +1,8 @@
-import type { Plugin } from '../../src/contract';
+import type { Plugin } from '../../src/sdk';
 import { checkFiles } from './check';
-import { fileConnectionSchema, fileParamsSchema } from './config';
+import { fileParamsSchema } from '../../src/sdk/formats';
+import { fileConnectionSchema } from './config';
+import { fileReadBack } from './read-back';
 import { fileReader } from './reader';
 import { fileWriter } from './writer';
 
@@ -21,6 +23,7 @@ const filePlugin: Plugin = {
   check: checkFiles,
   reader: fileReader,
   writer: fileWriter,
+  readBack: fileReadBack,
 };
 
 export default filePlugin;

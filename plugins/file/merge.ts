@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { WriteError } from '../../src/errors';
-import { encodeCsvHeader } from './csv';
+import { WriteError } from '../../src/sdk';
+import { encodeCsvHeader } from '../../src/sdk/formats';
 import { syncDir } from './part';
 import { csvHeader } from './reader';
 import type { TargetLayout } from './target';

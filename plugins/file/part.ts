@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import stableStringify from 'fast-json-stable-stringify';
-import type { JsonValue } from '../../src/contract';
+import type { JsonValue } from '../../src/sdk';
 
 /** Pass to {@link PartFile.resume} when nothing more was read: keep all the journal vouches for. */
 export const keepAll: unique symbol = Symbol('keepAll');

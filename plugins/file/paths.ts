@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PluginContext } from '../../src/contract';
-import { ReadError, TaskError, WriteError } from '../../src/errors';
+import type { PluginContext } from '../../src/sdk';
+import { ReadError, TaskError, WriteError } from '../../src/sdk';
 import { entryPath, FileConnection } from './config';
 
 /**

@@ -1,11 +1,9 @@
 import path from 'node:path';
-import type { Batch, PluginContext, ReaderFactory, ReadOptions, Shard } from '../../src/contract';
-import { ReaderSessionBase } from '../../src/contract';
-import { ReadError } from '../../src/errors';
-import { encodingFor, entryPath, FileEncoding } from './config';
-import { CsvParser, csvRow } from './csv';
+import type { Batch, PluginContext, ReaderFactory, ReadOptions, Shard } from '../../src/sdk';
+import { ReadError, ReaderSessionBase } from '../../src/sdk';
+import { ContentPosition, CsvParser, csvRow, encodingFor, FileEncoding, ndjsonRows, RowAt, rowBatches } from '../../src/sdk/formats';
+import { entryPath } from './config';
 import { baseDir, checkRelative } from './paths';
-import { ContentPosition, ndjsonRows, RowAt, rowBatches } from './rows';
 import { contentFrom } from './source';
 import { FileShardSpec, planFiles } from './split';
 

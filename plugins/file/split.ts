@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import type { PluginContext, Shard } from '../../src/contract';
-import { ReadError } from '../../src/errors';
+import type { PluginContext, Shard } from '../../src/sdk';
+import { ReadError } from '../../src/sdk';
 import { entryPath } from './config';
 import { baseDir, checkRelative, insideBase, isGlob, matchFiles } from './paths';
 

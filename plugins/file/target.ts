@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { PluginContext } from '../../src/contract';
-import { encodingFor, FileEncoding, extensionOf } from './config';
+import type { PluginContext } from '../../src/sdk';
+import { encodingFor, extensionOf, FileEncoding } from '../../src/sdk/formats';
 import type { PartPaths } from './part';
 import { baseDir, checkRelative, insideBase } from './paths';
 

@@ -1,12 +1,10 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import type { Batch, PluginContext, Shard, WriterFactory } from '../../src/contract';
-import { WriterSessionBase } from '../../src/contract';
-import { WriteError } from '../../src/errors';
+import type { Batch, PluginContext, Shard, WriterFactory } from '../../src/sdk';
+import { WriteError, WriterSessionBase } from '../../src/sdk';
+import { columnsOf, encodeCsvHeader, encodeCsvRecord, encodeNdjsonRow } from '../../src/sdk/formats';
 import { checkWriteMode, entryPath } from './config';
-import { encodeCsvHeader, encodeCsvRecord } from './csv';
 import { finishTarget } from './merge';
-import { encodeNdjsonRow } from './ndjson';
 import { keepAll, PartFile } from './part';
 import { checkRelative } from './paths';
 import { csvHeader } from './reader';
@@ -117,13 +115,6 @@ export class FileWriter extends WriterSessionBase {
     for (const out of this.outputs.values()) await out.part.abandon();
     this.outputs.clear();
   }
-}
-
-/** Columns of a batch without a `columns` list: every key, in first-seen order. */
-export function columnsOf(batch: Batch): string[] {
-  const seen = new Set<string>();
-  for (const r of batch.records) for (const k of Object.keys(r)) seen.add(k);
-  return [...seen];
 }
 
 /** File writer: checks the target path, writes part files, and joins or tidies them after the last shard. */

@@ -1,4 +1,4 @@
-import type { PluginContext } from '../../src/contract';
+import type { PluginContext } from '../../src/sdk';
 import { serverAddress, withPool } from './connection';
 import type { MysqlConnection } from './config';
 

@@ -1,6 +1,6 @@
 import type { Pool } from 'mysql2/promise';
-import type { PluginContext, ReaderFactory, WriterFactory } from '../../src/contract';
-import { TaskError } from '../../src/errors';
+import type { PluginContext, ReaderFactory, WriterFactory } from '../../src/sdk';
+import { TaskError } from '../../src/sdk';
 import type { MysqlConnection } from './config';
 import { entryPath, serverAddress, withPool } from './connection';
 

@@ -1,7 +1,7 @@
 import { format } from 'mysql2';
 import mysql from 'mysql2/promise';
-import type { PluginContext } from '../../src/contract';
-import { ReadError, WriteError } from '../../src/errors';
+import type { PluginContext } from '../../src/sdk';
+import { ReadError, WriteError } from '../../src/sdk';
 import type { MysqlConnection } from './config';
 
 /**

@@ -1,5 +1,5 @@
-import type { PluginContext, TableShape } from '../../src/contract';
-import { WriteError } from '../../src/errors';
+import type { PluginContext, TableShape } from '../../src/sdk';
+import { WriteError } from '../../src/sdk';
 import { withPool } from './connection';
 import { detectKey, tableColumns } from './schema-info';
 import { qualifiedTable, quoteIdent } from './sql';

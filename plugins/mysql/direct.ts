@@ -1,6 +1,5 @@
 import type { Pool } from 'mysql2/promise';
-import { DirectCopyCounters, DirectCopyFactory, DirectCopySession, PluginContext, SessionBase, Shard } from '../../src/contract';
-import { WriteError } from '../../src/errors';
+import { DirectCopyCounters, DirectCopyFactory, DirectCopySession, PluginContext, SessionBase, Shard, WriteError } from '../../src/sdk';
 import type { MysqlConnection } from './config';
 import { openPool, withPool } from './connection';
 import { shardFilters, SourceShape, sourceShape } from './reader';

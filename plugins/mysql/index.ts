@@ -1,4 +1,4 @@
-import type { Plugin } from '../../src/contract';
+import type { Plugin } from '../../src/sdk';
 import { checkMysql } from './check';
 import { mysqlConnectionSchema, mysqlParamsSchema } from './config';
 import { withConnectionShare } from './connection-share';

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { SyncRecord } from '../../src/contract';
+import type { SyncRecord } from '../../src/sdk';
 
 const tsvSpecial = /[\t\n\\]/;
 const tsvSpecialAll = /[\t\n\\]/g;

@@ -1,6 +1,6 @@
 import type { Pool } from 'mysql2/promise';
-import type { Batch, JsonValue, SyncRecord } from '../../src/contract';
-import { ReadError } from '../../src/errors';
+import type { Batch, JsonValue, SyncRecord } from '../../src/sdk';
+import { ReadError } from '../../src/sdk';
 import { NativeColumn, nativeLineExpression, NativeRowsInfo } from './native-rows';
 import { integerText, quoteIdent, toKeyValue } from './sql';
 

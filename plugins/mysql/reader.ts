@@ -1,8 +1,6 @@
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Pool } from 'mysql2/promise';
-import { Batch, JsonValue, PluginContext, ReaderFactory, ReaderSessionBase, ReadOptions, Shard } from '../../src/contract';
-import { ReadError, TaskError } from '../../src/errors';
-import { sourceKeyColumns } from '../../src/params';
+import { Batch, JsonValue, PluginContext, ReaderFactory, ReadError, ReaderSessionBase, ReadOptions, Shard, sourceKeyColumns, TaskError } from '../../src/sdk';
 import type { MysqlConnection } from './config';
 import { entryPath, openPool, serverAddress, withPool } from './connection';
 import { detectKey, estimateRows, floatColumns, isIntegerColumn, tableColumns } from './schema-info';

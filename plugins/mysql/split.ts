@@ -1,5 +1,5 @@
 import type { Pool } from 'mysql2/promise';
-import type { Shard } from '../../src/contract';
+import type { Shard } from '../../src/sdk';
 import { KeyValue, toKeyValue, tupleCompare } from './sql';
 
 /** Spec of a MySQL shard: key columns and the half-open range `[lower, upper)`; null = unbounded. */

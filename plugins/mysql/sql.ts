@@ -1,5 +1,5 @@
 import { escape } from 'mysql2';
-import { TaskError } from '../../src/errors';
+import { TaskError } from '../../src/sdk';
 
 /**
  * Backtick-quote an identifier from a task row or params after checking it: no backtick, no NUL,

@@ -1,5 +1,5 @@
 import type { PoolConnection } from 'mysql2/promise';
-import type { SyncRecord } from '../../src/contract';
+import type { SyncRecord } from '../../src/sdk';
 import { integerText, literal } from './sql';
 
 /**

@@ -1,7 +1,6 @@
 import type { Pool } from 'mysql2/promise';
-import type { PluginContext, VerifyFactory, VerifyOptions, VerifyReport } from '../../src/contract';
-import { TaskError, WriteError } from '../../src/errors';
-import { mappedColumn } from '../../src/params';
+import type { PluginContext, VerifyFactory, VerifyOptions, VerifyReport } from '../../src/sdk';
+import { mappedColumn, TaskError, WriteError } from '../../src/sdk';
 import type { MysqlConnection } from './config';
 import { openPool } from './connection';
 import { mysqlReader, sourceShape, SourceShape } from './reader';

@@ -1,7 +1,5 @@
 import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
-import { Batch, NativeBatch, PluginContext, Shard, SyncRecord, WriterFactory, WriterSessionBase } from '../../src/contract';
-import { RejectedError, TaskError, WriteError } from '../../src/errors';
-import { mappedColumn, writeBatchOf } from '../../src/params';
+import { Batch, mappedColumn, NativeBatch, PluginContext, RejectedError, Shard, SyncRecord, TaskError, writeBatchOf, WriteError, WriterFactory, WriterSessionBase } from '../../src/sdk';
 import { MysqlConnection, MysqlWriteMode, mysqlWriteModes } from './config';
 import { openPool, withPool } from './connection';
 import { detectKey, floatColumns, isIntegerColumn, isTransactional, tableColumns } from './schema-info';

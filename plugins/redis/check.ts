@@ -1,4 +1,4 @@
-import type { PluginContext } from '../../src/contract';
+import type { PluginContext } from '../../src/sdk';
 import { openRedis } from './client';
 
 /** `goshift conn test` for a redis entry: connect (and authenticate), name version, mode and db. */

@@ -1,7 +1,7 @@
 import Redis, { Cluster } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
-import type { PluginContext } from '../../src/contract';
-import { ConfigError, GoshiftError, ReadError, WriteError } from '../../src/errors';
+import type { PluginContext } from '../../src/sdk';
+import { ConfigError, GoshiftError, ReadError, WriteError } from '../../src/sdk';
 import { keySlot } from './slot';
 import { clusterSeeds, entryPath, NodeAddress, RedisConnection, redisConnection, resolveDb, Side } from './config';
 import { isNoPasswordNeeded, silenceDriverNotices } from './driver-notices';

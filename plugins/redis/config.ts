@@ -1,6 +1,5 @@
-import { KeyTemplate } from '../../src/contract';
-import type { ConnectionConfig, PluginContext } from '../../src/contract';
-import { positiveInt, stringList } from '../../src/params';
+import type { ConnectionConfig, PluginContext } from '../../src/sdk';
+import { KeyTemplate, positiveInt, stringList } from '../../src/sdk';
 
 /** A Cluster seed node. */
 export interface NodeAddress {

@@ -1,10 +1,17 @@
-import { KeyTemplate } from '../../src/contract';
-import type { PluginContext, Shard } from '../../src/contract';
-import { TaskError } from '../../src/errors';
+import type { PluginContext, Shard } from '../../src/sdk';
+import { KeyTemplate, TaskError } from '../../src/sdk';
 import type { RedisHandle } from './client';
 import { keyPattern, redisParams } from './config';
-import type { FeedSpec } from './feed';
 import { ensureNotifications } from './notify';
+
+/** Shard spec of a feed shard. */
+export interface FeedSpec {
+  kind: 'feed';
+  /** host:port of the servers (Cluster masters) it follows. */
+  nodes: string[];
+  /** How it catches up (and re-scans): every key of its servers, or the task's dirty set. */
+  catchUp: 'scan' | 'dirty';
+}
 
 /**
  * `-mode stream` shards: one unbounded feed shard per server (Cluster master; with fewer

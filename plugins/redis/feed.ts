@@ -11,22 +11,13 @@
  * batches (never between the pages of one big key), so the lag stays low during a re-scan.
  */
 import type { Redis } from 'ioredis';
-import type { Batch, KvEntry, PluginContext, ReadOptions, SyncRecord } from '../../src/contract';
+import type { Batch, KvEntry, PluginContext, ReadOptions, SyncRecord } from '../../src/sdk';
 import { ChangeQueue } from './change-queue';
 import type { RedisHandle } from './client';
 import { RedisParams, redisParams } from './config';
-import { feedPattern, where } from './feed-plan';
+import { FeedSpec, feedPattern, where } from './feed-plan';
 import { ensureNotifications } from './notify';
 import { KeyspaceSubscriber } from './subscriber';
-
-/** Shard spec of a feed shard. */
-export interface FeedSpec {
-  kind: 'feed';
-  /** host:port of the servers (Cluster masters) it follows. */
-  nodes: string[];
-  /** How it catches up (and re-scans): every key of its servers, or the task's dirty set. */
-  catchUp: 'scan' | 'dirty';
-}
 
 /** What the feed needs from the reader session. */
 export interface FeedSource {

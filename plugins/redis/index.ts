@@ -1,6 +1,7 @@
-import type { Plugin } from '../../src/contract';
+import type { Plugin } from '../../src/sdk';
 import { checkRedis } from './check';
 import { redisConnectionSchema, redisParamsSchema } from './config';
+import { redisReadBack } from './read-back';
 import { RedisReader } from './reader';
 import { isRedisTransient } from './transient';
 import { redisVerify } from './verify';
@@ -28,6 +29,7 @@ const redis: Plugin = {
   writer: new RedisWriter(),
   // `goshift verify`: type, value digest and TTL of every key on both sides.
   verify: redisVerify,
+  readBack: redisReadBack,
 };
 
 export default redis;

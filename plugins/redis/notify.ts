@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { TaskError } from '../../src/errors';
+import { TaskError } from '../../src/sdk';
 
 /**
  * Keyspace notifications a change feed needs: `K` (the `__keyspace@<db>__:<key>` channel) and the

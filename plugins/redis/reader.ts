@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ReaderSessionBase } from '../../src/contract';
-import type { Batch, EntryType, KvEntry, PluginContext, ReaderFactory, ReaderSession, ReadOptions, Shard, SyncRecord } from '../../src/contract';
-import { ReadError, TaskError } from '../../src/errors';
+import type { Batch, EntryType, KvEntry, PluginContext, ReaderFactory, ReaderSession, ReadOptions, Shard, SyncRecord } from '../../src/sdk';
+import { ReadError, ReaderSessionBase, TaskError } from '../../src/sdk';
 import { keyPattern, RedisParams, redisParams } from './config';
 import { openRedis, RedisHandle } from './client';
 import { ENTRY_TYPES, entryValue, sizeOf } from './records';
 import { sendRaw } from './resp';
 import { claimScript, recoverScript, ttlScript, valueScript } from './scripts';
 import { keySlot, sameSlotKey } from './slot';
-import { checkFeed, enableFeedNotifications, feedSettings, planFeed } from './feed-plan';
-import { FeedSource, FeedSpec, followChanges } from './feed';
+import { checkFeed, enableFeedNotifications, feedSettings, FeedSpec, planFeed } from './feed-plan';
+import { FeedSource, followChanges } from './feed';
 import { cursorPosition, cursorSegments, CursorSegment, SegmentWalker, slotSegments, SlotSegment } from './split';
 
 /** A segment is only worth a shard when it holds at least this many keys. */

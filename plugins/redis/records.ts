@@ -1,4 +1,4 @@
-import type { EntryType, KvEntry } from '../../src/contract';
+import type { EntryType, KvEntry } from '../../src/sdk';
 
 /** Redis data types that have a portable {@link KvEntry} form. Other (module) types travel as DUMP payloads only. */
 export const ENTRY_TYPES: readonly string[] = ['string', 'hash', 'list', 'set', 'zset', 'stream'] satisfies EntryType[];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
-import type { PluginContext, VerifyFactory, VerifyOptions, VerifyReport } from '../../src/contract';
-import { TaskError } from '../../src/errors';
+import type { PluginContext, VerifyFactory, VerifyOptions, VerifyReport } from '../../src/sdk';
+import { TaskError } from '../../src/sdk';
 import { RedisHandle, openRedis } from './client';
 import { keyPattern, redisParams } from './config';
 

@@ -1,8 +1,6 @@
 import type { Redis } from 'ioredis';
-import { WriterSessionBase } from '../../src/contract';
-import type { Batch, KvEntry, PluginContext, WriterFactory, WriterSession } from '../../src/contract';
-import { writeBatchOf } from '../../src/params';
-import { TaskError } from '../../src/errors';
+import type { Batch, KvEntry, PluginContext, WriterFactory, WriterSession } from '../../src/sdk';
+import { TaskError, writeBatchOf, WriterSessionBase } from '../../src/sdk';
 import { openRedis, RedisHandle } from './client';
 import { flattenValue } from './records';
 import { RespArg, sendRaw } from './resp';

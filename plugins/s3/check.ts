@@ -1,4 +1,4 @@
-import type { PluginContext } from '../../src/contract';
+import type { PluginContext } from '../../src/sdk';
 import { hostPort, s3Client } from './client';
 import { sideOf } from './config';
 import { checkBucket } from './split';

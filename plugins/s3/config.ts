@@ -1,5 +1,5 @@
-import type { PluginContext } from '../../src/contract';
-import { fileParamsSchema } from '../file/config';
+import type { PluginContext } from '../../src/sdk';
+import { fileParamsSchema } from '../../src/sdk/formats';
 
 /**
  * convict schema of an S3 connection entry (`from.s3.<app>_<db>` / `to.s3.<app>_<db>`). Works

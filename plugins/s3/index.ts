@@ -1,4 +1,4 @@
-import type { Plugin } from '../../src/contract';
+import type { Plugin } from '../../src/sdk';
 import { checkS3 } from './check';
 import { isS3Transient } from './client';
 import { isFileMode, s3ConnectionSchema, s3ParamsSchema } from './config';

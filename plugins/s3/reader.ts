@@ -1,12 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import type { Batch, JsonValue, ObjectRecord, PluginContext, ReaderFactory, ReadOptions, Shard, SyncRecord } from '../../src/contract';
-import { ReaderSessionBase } from '../../src/contract';
-import { ReadError } from '../../src/errors';
-import { encodingFor, FileEncoding } from '../file/config';
-import { CsvParser, csvRow } from '../file/csv';
-import { ContentPosition, ndjsonRows, RowAt, rowBatches } from '../file/rows';
-import { gunzipFrom } from '../file/source';
+import type { Batch, JsonValue, ObjectRecord, PluginContext, ReaderFactory, ReadOptions, Shard, SyncRecord } from '../../src/sdk';
+import { ReadError, ReaderSessionBase } from '../../src/sdk';
+import { ContentPosition, CsvParser, csvRow, encodingFor, FileEncoding, gunzipFrom, ndjsonRows, RowAt, rowBatches } from '../../src/sdk/formats';
 import { describeS3Error, mapLimit, OBJECT_CONCURRENCY, s3Client } from './client';
 import { S3Side, sideOf } from './config';
 import { FileObjectShardSpec, LIST_PAGE, ObjectShardSpec, planS3 } from './split';

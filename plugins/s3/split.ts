@@ -1,6 +1,6 @@
 import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { PluginContext, Shard } from '../../src/contract';
-import { ReadError } from '../../src/errors';
+import type { PluginContext, Shard } from '../../src/sdk';
+import { ReadError } from '../../src/sdk';
 import { describeS3Error, s3Client } from './client';
 import { folderPrefix, isFileMode, S3Side, sideOf } from './config';
 

@@ -1,7 +1,7 @@
 import type { CommonOptions } from '../cli-args';
 import type { GoshiftConfig } from '../config/schema';
 import { resolveConnection } from '../config/connections';
-import type { PluginContext } from '../contract';
+import type { PluginContext } from '../sdk';
 import { didYouMean } from '../did-you-mean';
 import { ConfigError, GoshiftError, UsageError } from '../errors';
 import type { TaskRow } from '../meta/task-row';

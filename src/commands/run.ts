@@ -3,6 +3,7 @@ import { KeysNotCopiedError } from '../errors';
 import { MetaDb, openMetaDb } from '../meta/meta-db';
 import { TaskStatus } from '../meta/task-row';
 import { runJob, ShardBackend } from '../runtime/job';
+import { RunStore } from '../meta/run-store';
 import { TaskStore } from '../meta/task-store';
 import type { GoshiftConfig } from '../config/schema';
 import type { Logger } from 'winston';
@@ -93,8 +94,8 @@ const forcedExitWaitMs = 3000;
 async function recordForcedExit(meta: MetaDb, taskId: number, runId: number | undefined): Promise<void> {
   if (runId === undefined) return;
   const record = (async () => {
-    await meta.query("UPDATE goshift_run SET status = 'cancelled', ended_at = NOW(3), error_text = 'exited at once on a second interrupt' WHERE id = ? AND status = 'running'", [runId]);
-    await meta.query("UPDATE task_def_sync_manager SET task_status = ? WHERE id = ? AND task_status = ?", [TaskStatus.cancelled, taskId, TaskStatus.running]);
+    await new RunStore(meta).cancelForcedExit(runId);
+    await new TaskStore(meta).setStatusIf(taskId, TaskStatus.cancelled, TaskStatus.running);
   })();
   await Promise.race([record.catch(() => undefined), new Promise((r) => setTimeout(r, forcedExitWaitMs))]);
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'winston';
 import type { CommonOptions, VerifyCommandOptions } from '../cli-args';
 import type { GoshiftConfig } from '../config/schema';
-import type { VerifyOptions, VerifyReport } from '../contract';
+import type { VerifyOptions, VerifyReport } from '../sdk';
 import { DifferencesFoundError, PluginError } from '../errors';
 import { MetaDb, openMetaDb } from '../meta/meta-db';
 import { TaskStore } from '../meta/task-store';

@@ -1,4 +1,4 @@
-import type { ConnectionConfig, Plugin } from '../contract';
+import type { ConnectionConfig, Plugin } from '../sdk';
 import { ConfigError } from '../errors';
 import type { GoshiftConfig } from './schema';
 import { validateWithSchema } from './schema';

@@ -3,6 +3,7 @@ import { FlowProducer, Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { MetaDb } from '../meta/meta-db';
+import { RunStore } from '../meta/run-store';
 import type { PositionCounts, WorkerResult, WorkerTask } from '../runtime/messages';
 import { PoolEvents, RunPayload, ShardJob, ShardScheduler } from '../runtime/pool';
 import { QueueConfig, queueRedisOptions } from './queue-config';
@@ -73,7 +74,7 @@ export class QueuePool extends ShardScheduler {
   private async start(): Promise<void> {
     await this.sub.subscribe(runChannel(this.o.queue, this.runId, 'up'));
     await this.queueEvents.waitUntilReady();
-    await this.o.meta.query('UPDATE goshift_run SET queue_name = ?, workers = 0 WHERE id = ?', [this.o.queue.name, this.runId]);
+    await new RunStore(this.o.meta).setQueue(this.runId, this.o.queue.name);
     this.send({ type: 'hello', runId: this.runId });
   }
 
@@ -169,7 +170,7 @@ export class QueuePool extends ShardScheduler {
     if (measured && done.processedOn) this.latencies.push(Math.max(0, done.processedOn - released));
     if (done.processedBy && !this.workers.has(done.processedBy)) {
       this.workers.add(done.processedBy);
-      await this.o.meta.query('UPDATE goshift_run SET workers = ? WHERE id = ?', [this.workers.size, this.runId]).catch(() => undefined);
+      await new RunStore(this.o.meta).setWorkers(this.runId, this.workers.size).catch(() => undefined);
     }
   }
 

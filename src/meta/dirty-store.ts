@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JsonValue } from '../contract';
+import type { JsonValue } from '../sdk';
 import type { MetaDb } from './meta-db';
 
 /** A refused record as the reject store keeps it: plain JSON, ready for `goshift_dirty`. */

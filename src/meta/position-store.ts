@@ -1,4 +1,4 @@
-import type { JsonValue } from '../contract';
+import type { JsonValue } from '../sdk';
 import type { MetaDb } from './meta-db';
 
 /** Where a shard stands: `partial` continues after `position`, `done` is skipped by a resume. */

@@ -1,3 +1,4 @@
+import type { Counters } from './counters';
 import type { MetaDb } from './meta-db';
 
 /**
@@ -6,23 +7,18 @@ import type { MetaDb } from './meta-db';
  */
 export type RunStatus = 'running' | 'success' | 'failed' | 'cancelled' | 'stopped' | 'refused';
 
-/** Counters of a run. */
-export interface RunCounters {
+/** Counters of a run: the record {@link Counters} (rowsExpired is shown in the summary, not stored) plus its shards and the rows a resume skipped. */
+export interface RunCounters extends Counters {
   shardsTotal: number;
   shardsDone: number;
-  rowsRead: number;
-  rowsWritten: number;
-  rowsFailed: number;
   /** Rows earlier runs already copied (skipped by a resume). */
   rowsSkipped: number;
-  bytes: number;
-  /** Entries not written because their expiry had passed (shown in the summary; not stored). Default 0. */
-  rowsExpired?: number;
-  /** Records the target refused for their data, skipped under `params.error_limit` (also in rowsFailed). Default 0. */
-  rowsDirty?: number;
 }
 
-/** Writes the run history (`goshift_run`) and shard checkpoints (`goshift_shard_checkpoint`). */
+/**
+ * Writes the run history (`goshift_run`) and shard checkpoints (`goshift_shard_checkpoint`); reads
+ * for `goshift serve` are in `run-queries.ts`, the lease (open, adopt, renew) in `run-lease.ts`.
+ */
 export class RunStore {
   constructor(private readonly db: MetaDb) {}
 
@@ -38,6 +34,21 @@ export class RunStore {
   async finish(runId: number, status: RunStatus, c: RunCounters, errorText: string | null): Promise<void> {
     await this.progress(runId, c);
     await this.db.query('UPDATE goshift_run SET status = ?, ended_at = NOW(3), error_text = ? WHERE id = ?', [status, errorText, runId]);
+  }
+
+  /** Record a run the user forced to exit at once (a second Ctrl-C) as cancelled, if it still runs. */
+  async cancelForcedExit(runId: number): Promise<void> {
+    await this.db.query("UPDATE goshift_run SET status = 'cancelled', ended_at = NOW(3), error_text = 'exited at once on a second interrupt' WHERE id = ? AND status = 'running'", [runId]);
+  }
+
+  /** Mark a run as coordinated on queue `queueName`, no worker seen yet (`--distributed`). */
+  async setQueue(runId: number, queueName: string): Promise<void> {
+    await this.db.query('UPDATE goshift_run SET queue_name = ?, workers = 0 WHERE id = ?', [queueName, runId]);
+  }
+
+  /** Record how many queue workers have run shards of a distributed run. */
+  async setWorkers(runId: number, workers: number): Promise<void> {
+    await this.db.query('UPDATE goshift_run SET workers = ? WHERE id = ?', [workers, runId]);
   }
 
   /** Whether run `runId` is a run of task `taskId`. */

@@ -29,6 +29,11 @@ export class TaskStore {
     return row;
   }
 
+  /** Set goshift's task_status code to `status` only while it is `current` (no other writer moved it on). */
+  async setStatusIf(id: number, status: TaskStatusCode, current: TaskStatusCode): Promise<void> {
+    await this.query('UPDATE task_def_sync_manager SET task_status = ? WHERE id = ? AND task_status = ?', [status, id, current]);
+  }
+
   /** Set goshift's task_status code. */
   async setStatus(id: number, status: TaskStatusCode): Promise<void> {
     await this.query('UPDATE task_def_sync_manager SET task_status = ? WHERE id = ?', [status, id]);

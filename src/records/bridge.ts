@@ -4,15 +4,15 @@
  * entry -> row through columns, entry <-> object through the portable envelope). Plugins never see
  * a kind they did not declare, and never learn which store is on the other side.
  */
-import type { Batch, KvEntry, ObjectRecord, Plugin, PluginContext, RecordKind, SyncRecord, WriterFactory } from '../contract';
+import type { Batch, KvEntry, ObjectRecord, Plugin, PluginContext, RecordKind, SyncRecord, WriterFactory } from '../sdk';
 import { TaskError, WriteError } from '../errors';
 import type { TaskRow } from '../meta/task-row';
-import type { TaskParams } from '../params';
+import type { TaskParams } from '../sdk';
 import { EntryToRow } from './entry-to-row';
-import { decodeEnvelope, encodeEnvelope } from './envelope';
+import { decodeEnvelope, encodeEnvelope } from '../sdk/envelope';
 import { entryKeyOfObject, entryObjectKey } from './object-key';
-import { isExpired } from './expiry';
-import { KeyTemplate } from './key-template';
+import { isExpired } from '../sdk/expiry';
+import { KeyTemplate } from '../sdk/key-template';
 import { mappingParams } from './params';
 import { RowToEntry } from './row-to-entry';
 

@@ -1,8 +1,8 @@
-import type { KvEntry, SyncRecord } from '../contract';
-import { textOrBytes } from './binary';
-import { encodeEnvelope } from './envelope';
-import { remainingMs } from './expiry';
-import { KeyTemplate } from './key-template';
+import type { KvEntry, SyncRecord } from '../sdk';
+import { textOrBytes } from '../sdk/binary';
+import { encodeEnvelope } from '../sdk/envelope';
+import { remainingMs } from '../sdk/expiry';
+import { KeyTemplate } from '../sdk/key-template';
 import type { MappingParams } from './params';
 
 const utf8 = (b: Buffer): string => b.toString('utf8');

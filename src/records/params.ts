@@ -3,7 +3,7 @@
  * so they live here and not in a plugin; `src/runtime/job-spec.ts` merges this schema with the
  * core and plugin keys when it parses a task's params.
  */
-import type { TaskParams } from '../params';
+import type { TaskParams } from '../sdk';
 
 /** Validated mapping params (defaults applied). */
 export interface MappingParams {

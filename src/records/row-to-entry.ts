@@ -1,7 +1,7 @@
-import type { KvEntry } from '../contract';
-import { decodeEnvelope } from './envelope';
-import { expireAtFromTtl } from './expiry';
-import { KeyTemplate, preview } from './key-template';
+import type { KvEntry } from '../sdk';
+import { decodeEnvelope } from '../sdk/envelope';
+import { expireAtFromTtl } from '../sdk/expiry';
+import { KeyTemplate, preview } from '../sdk/key-template';
 import type { MappingParams } from './params';
 
 /** A row value as bytes: Buffers as they are, dates as ISO text, booleans as 1/0, objects as JSON. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
-import type { Shard } from '../contract';
+import type { Shard } from '../sdk';
 import type { TaskRow } from '../meta/task-row';
-import type { TaskParams } from '../params';
+import type { TaskParams } from '../sdk';
 
 /**
  * params keys that change how a copy runs but not what it copies: a resume stays valid when only

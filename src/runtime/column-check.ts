@@ -1,7 +1,7 @@
-import type { PluginContext } from '../contract';
+import type { PluginContext } from '../sdk';
 import { TaskError } from '../errors';
 import { readKinds, writeKinds } from '../records/bridge';
-import { mappedColumn } from '../params';
+import { mappedColumn } from '../sdk';
 import type { JobSpec } from './job-spec';
 
 /**

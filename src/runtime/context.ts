@@ -1,7 +1,7 @@
 import type { Logger } from 'winston';
-import type { ConnectionConfig, PluginContext } from '../contract';
+import type { ConnectionConfig, PluginContext } from '../sdk';
 import type { TaskRow } from '../meta/task-row';
-import type { TaskParams } from '../params';
+import type { TaskParams } from '../sdk';
 import { sharesNativeFormat, writerAppends } from '../records/bridge';
 import { getPlugin } from '../registry';
 

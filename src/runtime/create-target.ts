@@ -1,5 +1,5 @@
-import type { PluginContext, TableShape } from '../contract';
-import { KeyTemplate } from '../records/key-template';
+import type { PluginContext, TableShape } from '../sdk';
+import { KeyTemplate } from '../sdk/key-template';
 import { mappingParams } from '../records/params';
 import { TaskError } from '../errors';
 import type { JobSpec } from './job-spec';

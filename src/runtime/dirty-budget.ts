@@ -4,9 +4,9 @@
  * src/meta/dirty-store.ts) as soon as it is found; the main thread checks the run's count against
  * the limit and points to `goshift dirty` in its lines.
  */
-import type { JsonValue, RecordKind, SyncRecord } from '../contract';
-import { sourceKeyColumns, TaskParams } from '../params';
-import { encodeBytes } from '../records/binary';
+import type { JsonValue, RecordKind, SyncRecord } from '../sdk';
+import { sourceKeyColumns, TaskParams } from '../sdk';
+import { encodeBytes } from '../sdk/binary';
 import type { DirtyBudget, DirtyRecord } from './shard-runner';
 
 /** The run's error limit, or undefined when it allows none (a refused batch fails the run, the default). */
@@ -76,7 +76,7 @@ export function recordKey(record: SyncRecord, kind: RecordKind, keys: string[]):
 
 /**
  * A value as plain JSON, exact: bytes as UTF-8 text or `{"b64": ...}` (the envelope's form, see
- * src/records/binary.ts), bigint as its digits, dates as ISO text, sets as lists, NaN/Infinity as text.
+ * src/sdk/binary.ts), bigint as its digits, dates as ISO text, sets as lists, NaN/Infinity as text.
  * @example recordJson({ id: 9007199254740993n, raw: Buffer.from([0xff]) }) // { id: '9007199254740993', raw: { b64: '/w==' } }
  */
 export function recordJson(value: unknown): JsonValue {

@@ -1,5 +1,5 @@
-import type { Batch, KvEntry, SyncRecord } from '../contract';
-import { isExpired } from '../records/expiry';
+import type { Batch, KvEntry, SyncRecord } from '../sdk';
+import { isExpired } from '../sdk/expiry';
 
 /** What {@link filterEntries} kept and dropped of one batch. */
 export interface FilteredBatch {

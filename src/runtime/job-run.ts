@@ -1,15 +1,10 @@
 import { EventEmitter } from 'node:events';
+import { addCounters, Counters } from '../meta/counters';
 import type { RunCounters, RunStatus } from '../meta/run-store';
 import type { PositionCounts, ProgressMessage, WorkerResult } from './messages';
 
 /** Counters of one shard in this run. */
-interface ShardLive {
-  rowsRead: number;
-  rowsWritten: number;
-  rowsFailed: number;
-  bytes: number;
-  rowsDirty: number;
-}
+type ShardLive = Required<Pick<Counters, 'rowsRead' | 'rowsWritten' | 'rowsFailed' | 'bytes' | 'rowsDirty'>>;
 
 const zero = (): ShardLive => ({ rowsRead: 0, rowsWritten: 0, rowsFailed: 0, bytes: 0, rowsDirty: 0 });
 
@@ -44,12 +39,7 @@ export class JobRun extends EventEmitter {
   /** Current counters: finished shards plus the live ones. */
   counters(): RunCounters {
     const sum = { ...this.totals };
-    for (const c of this.live.values()) {
-      sum.rowsRead += c.rowsRead;
-      sum.rowsWritten += c.rowsWritten;
-      sum.rowsFailed += c.rowsFailed;
-      sum.bytes += c.bytes;
-    }
+    for (const c of this.live.values()) addCounters(sum, { ...c, rowsDirty: undefined });
     sum.rowsDirty = this.dirty();
     return sum;
   }
@@ -88,9 +78,7 @@ export class JobRun extends EventEmitter {
    * as read and written, not skipped.
    */
   adopted(c: PositionCounts, shardDone: boolean): void {
-    this.totals.rowsRead += c.rowsRead;
-    this.totals.rowsWritten += c.rowsWritten;
-    this.totals.bytes += c.bytes;
+    addCounters(this.totals, { rowsRead: c.rowsRead, rowsWritten: c.rowsWritten, bytes: c.bytes });
     if (shardDone) this.totals.shardsDone++;
     this.emit('change');
   }
@@ -99,11 +87,7 @@ export class JobRun extends EventEmitter {
   progress(msg: ProgressMessage): void {
     if (this.finished.has(msg.shardId)) return;
     const c = this.live.get(msg.shardId) ?? zero();
-    c.rowsRead += msg.rowsRead;
-    c.rowsWritten += msg.rowsWritten;
-    c.rowsFailed += msg.rowsFailed;
-    c.bytes += msg.bytes;
-    c.rowsDirty += msg.rowsDirty ?? 0;
+    addCounters(c, { rowsRead: msg.rowsRead, rowsWritten: msg.rowsWritten, rowsFailed: msg.rowsFailed, bytes: msg.bytes, rowsDirty: msg.rowsDirty ?? 0 });
     this.feed.deleted += msg.rowsDeleted ?? 0;
     if (msg.lagMs !== undefined) {
       this.feed.lagMs = msg.lagMs;
@@ -123,12 +107,8 @@ export class JobRun extends EventEmitter {
   shardDone(shardId: string, result: WorkerResult): void {
     this.finished.add(shardId);
     this.live.delete(shardId);
-    this.totals.rowsRead += result.rowsRead;
-    this.totals.rowsWritten += result.rowsWritten;
-    this.totals.rowsFailed += result.rowsFailed;
-    this.totals.bytes += result.bytes;
+    addCounters(this.totals, { rowsRead: result.rowsRead, rowsWritten: result.rowsWritten, rowsFailed: result.rowsFailed, bytes: result.bytes, rowsExpired: result.rowsExpired ?? 0 });
     this.dirtyDone += result.rowsDirty ?? 0;
-    this.totals.rowsExpired = (this.totals.rowsExpired ?? 0) + (result.rowsExpired ?? 0);
     for (const k of result.keysWritten ?? []) this.keysWritten.add(k);
     if (!result.error) this.totals.shardsDone++;
     this.emit('change');

@@ -1,9 +1,10 @@
-import type { ConnectionConfig, Plugin } from '../contract';
+import type { ConnectionConfig, Plugin } from '../sdk';
 import { resolveConnection } from '../config/connections';
 import type { GoshiftConfig } from '../config/schema';
 import { TaskError } from '../errors';
 import type { TaskRow } from '../meta/task-row';
-import { parseParams, TaskParams } from '../params';
+import { parseParams } from '../params';
+import type { TaskParams } from '../sdk';
 import { checkBridge } from '../records/bridge';
 import { mappingParamsSchema } from '../records/params';
 import { resolvePlugin } from '../registry';

@@ -1,4 +1,4 @@
-import type { Shard } from '../contract';
+import type { Shard } from '../sdk';
 import type { Logger } from 'winston';
 import type { GoshiftConfig } from '../config/schema';
 import { CancelledError, deserializeError, DirtyLimitError, GoshiftError, TaskError } from '../errors';

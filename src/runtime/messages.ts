@@ -1,16 +1,11 @@
-import type { JsonValue, Shard } from '../contract';
+import type { JsonValue, Shard } from '../sdk';
 import type { SerializedError } from '../errors';
+import type { Counters } from '../meta/counters';
 import type { TaskRow } from '../meta/task-row';
-import type { TaskParams } from '../params';
+import type { TaskParams } from '../sdk';
 
-/** Rows copied up to a position. */
-export interface PositionCounts {
-  rowsRead: number;
-  rowsWritten: number;
-  bytes: number;
-  /** Dirty records skipped up to the position (kept over a retry, not saved with positions). Default 0. */
-  rowsDirty?: number;
-}
+/** Rows copied up to a position; `rowsDirty` (dirty records skipped up to it) is kept over a retry, not saved with positions. */
+export type PositionCounts = Pick<Counters, 'rowsRead' | 'rowsWritten' | 'bytes' | 'rowsDirty'>;
 
 /**
  * Everything a worker thread needs to run one shard: plain, structured-clone safe data and no
@@ -48,22 +43,14 @@ export interface WorkerTask {
 }
 
 /** What a worker returns for one shard attempt. Counters are this attempt's. */
-export interface WorkerResult {
+export interface WorkerResult extends Counters {
   shardId: string;
   /** Worker thread that ran the shard (it holds open sessions until `close`). */
   threadId: number;
-  rowsRead: number;
-  rowsWritten: number;
-  rowsFailed: number;
-  bytes: number;
-  /** Entries not written because their expiry had passed (counted apart from failed). */
-  rowsExpired?: number;
-  /** Records the target refused and that were skipped under a dirty-record budget (also in rowsFailed). */
-  rowsDirty?: number;
   /** With `--key`: the named keys this shard handed to the writer (UTF-8 text). */
   keysWritten?: string[];
   /** Last durable point of this attempt (position and this attempt's counters up to it). */
-  saved?: { position: JsonValue | null; rowsRead: number; rowsWritten: number; bytes: number; rowsDirty?: number };
+  saved?: { position: JsonValue | null } & PositionCounts;
   /** An unbounded shard that was stopped (drained and checkpointed), not failed. */
   stopped?: boolean;
   /** Set when the shard failed; the main thread rebuilds the error class from it. */
@@ -71,18 +58,10 @@ export interface WorkerResult {
 }
 
 /** Worker -> main: counters since the last message for one shard. */
-export interface ProgressMessage {
+export interface ProgressMessage extends Counters {
   type: 'progress';
   runId: number;
   shardId: string;
-  rowsRead: number;
-  rowsWritten: number;
-  rowsFailed: number;
-  bytes: number;
-  /** Dirty records found since the last message (also in rowsFailed). Default 0. */
-  rowsDirty?: number;
-  /** Change-feed deletes applied since the last message (also in rowsRead and rowsWritten). Default 0. */
-  rowsDeleted?: number;
   /** A change feed's lag at its latest batch: ms from the newest source change until it was written. */
   lagMs?: number;
 }

@@ -2,7 +2,8 @@ import os from 'node:os';
 import { BroadcastChannel } from 'node:worker_threads';
 import pRetry from 'p-retry';
 import { Piscina } from 'piscina';
-import type { JsonValue, Shard } from '../contract';
+import type { JsonValue, Shard } from '../sdk';
+import { addCounters } from '../meta/counters';
 import { workerFile } from '../paths';
 import type { RunRateLimiter } from './rate-limit';
 import { channelName, ChannelMessage, PositionCounts, ProgressMessage, WorkerResult, WorkerTask } from './messages';
@@ -224,10 +225,7 @@ export abstract class ShardScheduler {
           const saved = err.result.saved;
           if (saved) {
             from = saved.position ?? from;
-            kept.rowsRead += saved.rowsRead;
-            kept.rowsWritten += saved.rowsWritten;
-            kept.bytes += saved.bytes;
-            kept.rowsDirty += saved.rowsDirty ?? 0;
+            addCounters(kept, saved);
           }
           replay = true;
           if (err.retriesLeft > 0) events.onShardRetry(job, err.result, err.attemptNumber, { ...kept });

@@ -1,5 +1,5 @@
 import { TokenBucket } from 'limiter';
-import type { TaskParams } from '../params';
+import type { TaskParams } from '../sdk';
 
 /**
  * The run's one budget of rows and bytes per second (`params.max_rows_per_sec`,

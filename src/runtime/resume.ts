@@ -1,5 +1,5 @@
 import type { Logger } from 'winston';
-import type { Shard } from '../contract';
+import type { Shard } from '../sdk';
 import { PositionStore, SavedPosition } from '../meta/position-store';
 import { TaskStore } from '../meta/task-store';
 import { changedFields, CopyIdentity, shardFingerprint } from '../resume/identity';

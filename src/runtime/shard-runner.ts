@@ -1,21 +1,11 @@
-import type { Batch, JsonValue, ReaderSession, RecordKind, Shard, SyncRecord, WriterSession } from '../contract';
+import type { Batch, JsonValue, ReaderSession, RecordKind, Shard, SyncRecord, WriterSession } from '../sdk';
 import { CancelledError, DirtyLimitError, GoshiftError, ReadError, RejectedError, WriteError } from '../errors';
 import type { BatchConverter } from '../records/bridge';
+import { addCounters, Counters } from '../meta/counters';
 import { filterEntries } from './entry-filter';
 
 /** Counters of one shard, reported per batch and returned at the end. */
-export interface ShardCounters {
-  rowsRead: number;
-  rowsWritten: number;
-  /** Records of batches whose write failed. */
-  rowsFailed: number;
-  bytes: number;
-  /** Entries not written because their expiry had passed before the write (not failed). Default 0. */
-  rowsExpired?: number;
-  /** Records the target refused for their data and that were skipped (also in `rowsFailed`). Default 0. */
-  rowsDirty?: number;
-  /** Deletes of a change feed applied to the target (also in `rowsRead` and `rowsWritten`). Default 0. */
-  rowsDeleted?: number;
+export interface ShardCounters extends Counters {
   /** Progress deltas only: ms from the batch's newest source change ({@link Batch.changedAt}) until it was written. */
   lagMs?: number;
 }
@@ -44,16 +34,13 @@ export interface DirtyBudget {
   exceeded(count: number): string;
 }
 
-/** A durable point of a shard: everything read up to `position` is in the target. */
-export interface DurablePoint {
+/**
+ * A durable point of a shard: everything read up to `position` is in the target. Its counters are
+ * this attempt's up to that point (dirty records skipped before it are not read again after it).
+ */
+export interface DurablePoint extends Pick<Counters, 'rowsRead' | 'rowsWritten' | 'bytes' | 'rowsDirty'> {
   /** The last durable batch's position; null when the shard has none yet (or its reader gives none). */
   position: JsonValue | null;
-  /** Counters of this attempt up to that point. */
-  rowsRead: number;
-  rowsWritten: number;
-  bytes: number;
-  /** Dirty records skipped up to that point (they are not read again after it). Default 0. */
-  rowsDirty?: number;
   /** The whole shard is in the target. */
   done: boolean;
 }
@@ -193,10 +180,7 @@ export async function runShard(
         }
       } catch (err) {
         report({ rowsRead: readCount, rowsWritten: written, rowsFailed: readCount - written, bytes: read.bytes, rowsDirty: dirty.length });
-        total.rowsRead += readCount;
-        total.rowsWritten += written;
-        total.rowsFailed += readCount - written;
-        total.rowsDirty! += dirty.length;
+        addCounters(total, { rowsRead: readCount, rowsWritten: written, rowsFailed: readCount - written, rowsDirty: dirty.length });
         throw wrap(err, WriteError, `${opts.where}: write failed`);
       }
       // Records another shard also reads are counted there (see Batch.recounted).
@@ -206,13 +190,7 @@ export async function runShard(
         rowsExpired: expired, rowsDirty: dirty.length, rowsDeleted: deleted,
         ...(read.changedAt !== undefined ? { lagMs: Math.max(0, Date.now() - read.changedAt) } : {}),
       };
-      total.rowsRead += delta.rowsRead;
-      total.rowsWritten += delta.rowsWritten;
-      total.rowsFailed += delta.rowsFailed;
-      total.bytes += delta.bytes;
-      total.rowsExpired! += expired;
-      total.rowsDirty! += dirty.length;
-      total.rowsDeleted! += deleted;
+      addCounters(total, delta);
       for (const k of kept) opts.keysWritten?.add(k);
       report(delta);
       if (read.position !== undefined) pending = read.position;

@@ -1,4 +1,4 @@
-import type { Plugin } from '../contract';
+import type { Plugin } from '../sdk';
 import { isTransient } from '../errors';
 
 /**

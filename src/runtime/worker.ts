@@ -9,13 +9,14 @@ import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { RunRateLimiter } from './rate-limit';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import type { DirectCopySession, Plugin, ReaderSession, WriterSession } from '../contract';
-import { writeBatchOf } from '../params';
+import type { DirectCopySession, Plugin, ReaderSession, WriterSession } from '../sdk';
+import { writeBatchOf } from '../sdk';
 import { resolveConnection } from '../config/connections';
 import { envOfConfigFile, loadConfig } from '../config/load';
 import { serializeError } from '../errors';
 import { createLogger } from '../logger';
 import { openMetaDb, MetaDb } from '../meta/meta-db';
+import { addCounters } from '../meta/counters';
 import { PositionStore } from '../meta/position-store';
 import { BatchConverter, createBridge } from '../records/bridge';
 import { getPlugin, resolvePlugin } from '../registry';
@@ -186,12 +187,7 @@ export default async function runShardTask(t: WorkerTask): Promise<WorkerResult>
         readAhead: t.mode !== 'stream',
       },
       (delta) => {
-        result.rowsRead += delta.rowsRead;
-        result.rowsWritten += delta.rowsWritten;
-        result.rowsFailed += delta.rowsFailed;
-        result.bytes += delta.bytes;
-        result.rowsExpired! += delta.rowsExpired ?? 0;
-        result.rowsDirty! += delta.rowsDirty ?? 0;
+        addCounters(result, { ...delta, rowsDeleted: undefined });
         s.channel.postMessage({ type: 'progress', runId: t.runId, shardId: t.shard.id, ...delta } satisfies ChannelMessage);
       },
     );

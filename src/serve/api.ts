@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { GoshiftConfig } from '../config/schema';
 import { GoshiftError } from '../errors';
 import type { MetaDb } from '../meta/meta-db';
+import { RunQueries } from '../meta/run-queries';
 import { readDefinitionObject } from '../meta/task-def';
 import { checkTaskRow } from '../meta/task-row-check';
 import { TaskStore } from '../meta/task-store';
@@ -64,7 +65,7 @@ export const routes: Route[] = [
   }),
   route('GET', '/healthz', false, async (ctx, _req, res) => {
     try {
-      await ctx.meta.query('SELECT 1 FROM goshift_run LIMIT 1');
+      await new RunQueries(ctx.meta).ping();
       sendJson(res, 200, { status: 'ok', metaDb: 'ok' });
     } catch (err) {
       sendJson(res, 503, { status: 'error', metaDb: `metadata database (task_meta) does not answer: ${(err as Error).message}` });

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MetaDb } from '../meta/meta-db';
-import { leaseSeconds } from '../meta/run-lease';
+import { RunQueries } from '../meta/run-queries';
 import type { Scheduler } from './scheduler';
 
 /** The metrics registry and the step that refreshes it from the metadata database before a scrape. */
@@ -33,38 +33,21 @@ export function createMetrics(meta: MetaDb, scheduler?: Scheduler): GoshiftMetri
   const scheduled = new Counter({ name: 'goshift_schedule_events_total', help: 'Due times of params.schedule since this server started, by what happened: started, skipped (a run was still going) or failed.', labelNames: ['task_id', 'action'], registers: [registry] });
 
   const refresh = async (): Promise<void> => {
-    const [totals] = await meta.query(
-      `SELECT task_id, SUM(rows_read) AS r, SUM(rows_written) AS w, SUM(rows_failed) AS f, SUM(bytes) AS b
-         FROM goshift_run WHERE status <> 'refused' GROUP BY task_id`,
-    );
-    const [byStatus] = await meta.query(
-      `SELECT task_id, IF(status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < NOW(3) - INTERVAL ? SECOND), 'died', status) AS s, COUNT(*) AS n
-         FROM goshift_run GROUP BY task_id, s`,
-      [leaseSeconds],
-    );
-    const [ended] = await meta.query(
-      `SELECT task_id, status, TIMESTAMPDIFF(MICROSECOND, started_at, ended_at) / 1000000 AS secs
-         FROM goshift_run WHERE ended_at IS NOT NULL AND status NOT IN ('refused', 'running')`,
-    );
-    const [streams] = await meta.query(
-      `SELECT task_id, id, lag_ms FROM goshift_run
-        WHERE status = 'running' AND mode = 'stream' AND lag_ms IS NOT NULL AND heartbeat_at >= NOW(3) - INTERVAL ? SECOND`,
-      [leaseSeconds],
-    );
+    const { totals, byStatus, ended, streams } = await new RunQueries(meta).metricsRows();
     registry.resetMetrics();
-    for (const t of totals as Record<string, string>[]) {
+    for (const t of totals) {
       const label = { task_id: String(t.task_id) };
       rowsRead.inc(label, Number(t.r));
       rowsWritten.inc(label, Number(t.w));
       rowsFailed.inc(label, Number(t.f));
       bytes.inc(label, Number(t.b));
     }
-    for (const s of byStatus as Record<string, string>[]) {
+    for (const s of byStatus) {
       runs.set({ task_id: String(s.task_id), status: s.s }, Number(s.n));
       if (s.s === 'failed' || s.s === 'died') failures.inc({ task_id: String(s.task_id) }, Number(s.n));
     }
-    for (const e of ended as Record<string, string>[]) duration.observe({ task_id: String(e.task_id), status: e.status }, Math.max(0, Number(e.secs)));
-    for (const s of streams as Record<string, string>[]) lag.set({ task_id: String(s.task_id), run_id: String(s.id) }, Number(s.lag_ms) / 1000);
+    for (const e of ended) duration.observe({ task_id: String(e.task_id), status: e.status }, Math.max(0, Number(e.secs)));
+    for (const s of streams) lag.set({ task_id: String(s.task_id), run_id: String(s.id) }, Number(s.lag_ms) / 1000);
     for (const c of scheduler?.eventCounts() ?? []) scheduled.inc({ task_id: String(c.taskId), action: c.action }, c.count);
   };
   return { registry, refresh };

@@ -11,7 +11,8 @@ import type { Logger } from 'winston';
 import { envOfConfigFile } from '../config/load';
 import type { GoshiftConfig } from '../config/schema';
 import type { MetaDb } from '../meta/meta-db';
-import { leaseSeconds, processLives } from '../meta/run-lease';
+import { processLives } from '../meta/run-lease';
+import { RunQueries } from '../meta/run-queries';
 import { packageRoot } from '../paths';
 import { HttpError } from './http';
 
@@ -114,11 +115,7 @@ export class RunLauncher {
    * @throws HttpError 404 unknown run, 409 when it is not running or runs on another host
    */
   async stop(runId: number): Promise<{ runId: number; pid: number }> {
-    const [rows] = await this.meta.query(
-      `SELECT id, status, host, pid, heartbeat_at >= NOW(3) - INTERVAL ? SECOND AS fresh FROM goshift_run WHERE id = ?`,
-      [leaseSeconds, runId],
-    );
-    const run = (rows as { id: number; status: string; host: string; pid: number; fresh: number }[])[0];
+    const run = await new RunQueries(this.meta).holder(runId);
     if (!run) throw new HttpError(404, `run ${runId} not found in goshift_run`);
     if (run.status !== 'running') throw new HttpError(409, `run ${runId} is not running (status ${run.status})`);
     const own = [...this.children].find((c) => c.runId === runId && c.exitCode === undefined);
@@ -157,20 +154,15 @@ export class RunLauncher {
   }
 
   private async maxRunId(): Promise<number> {
-    const [rows] = await this.meta.query('SELECT COALESCE(MAX(id), 0) AS id FROM goshift_run');
-    return Number((rows as { id: string }[])[0].id);
+    return new RunQueries(this.meta).maxRunId();
   }
 
   /** Wait for the run record the child opens (by its pid on this host), or its exit. */
   private async findRun(child: Child, after: number): Promise<{ id: number; status: string; error_text: string | null } | undefined> {
     for (;;) {
       const exitedBefore = child.exitCode !== undefined;
-      const [rows] = await this.meta.query(
-        'SELECT id, status, error_text FROM goshift_run WHERE task_id = ? AND pid = ? AND host = ? AND id > ? ORDER BY id LIMIT 1',
-        [child.taskId, child.process.pid ?? -1, os.hostname(), after],
-      );
-      const row = (rows as { id: string; status: string; error_text: string | null }[])[0];
-      if (row) return { id: Number(row.id), status: row.status, error_text: row.error_text };
+      const row = await new RunQueries(this.meta).runOfProcess(child.taskId, child.process.pid ?? -1, os.hostname(), after);
+      if (row) return row;
       if (exitedBefore) return undefined;
       await Promise.race([child.exited, new Promise((r) => setTimeout(r, findRunEveryMs))]);
     }

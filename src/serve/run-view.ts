@@ -3,7 +3,7 @@
  * there with each heartbeat, every 3 s) and `goshift_shard_checkpoint` (one row per finished shard).
  */
 import type { MetaDb } from '../meta/meta-db';
-import { leaseSeconds } from '../meta/run-lease';
+import { RunQueries } from '../meta/run-queries';
 import type { RunCounters } from '../meta/run-store';
 import { HttpError } from './http';
 
@@ -32,11 +32,6 @@ export interface RunView extends Omit<RunCounters, 'rowsExpired' | 'rowsDirty'> 
   /** Seconds left, from the share of shards done so far; null when unknown. */
   etaSeconds: number | null;
 }
-
-const columns = `id, task_id, mode, cmd, status, started_at, ended_at, host, pid, shards_total, shards_done, rows_read, rows_written,
-  rows_failed, rows_skipped, rows_dirty, bytes, lag_ms, error_text,
-  status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < NOW(3) - INTERVAL ${leaseSeconds} SECOND) AS lapsed,
-  TIMESTAMPDIFF(MICROSECOND, started_at, COALESCE(ended_at, NOW(3))) / 1000000 AS elapsed_s`;
 
 /** Turn a `goshift_run` row into a {@link RunView}. */
 function toView(r: Record<string, unknown>): RunView {
@@ -72,32 +67,30 @@ export interface ShardView {
 
 /** Reads runs, history and shards for the API and the pages. */
 export class RunViews {
-  constructor(private readonly meta: MetaDb) {}
+  private readonly runs: RunQueries;
+
+  constructor(meta: MetaDb) {
+    this.runs = new RunQueries(meta);
+  }
 
   /**
    * One run.
    * @throws HttpError 404 when no run has that id
    */
   async get(runId: number): Promise<RunView> {
-    const [rows] = await this.meta.query(`SELECT ${columns} FROM goshift_run WHERE id = ?`, [runId]);
-    const row = (rows as Record<string, unknown>[])[0];
+    const row = await this.runs.viewRow(runId);
     if (!row) throw new HttpError(404, `run ${runId} not found in goshift_run`);
     return toView(row);
   }
 
   /** A task's runs, newest first (refused attempts included: they say when a run was skipped). */
   async history(taskId: number, limit = 20): Promise<RunView[]> {
-    const [rows] = await this.meta.query(`SELECT ${columns} FROM goshift_run WHERE task_id = ? ORDER BY id DESC LIMIT ?`, [taskId, limit]);
-    return (rows as Record<string, unknown>[]).map(toView);
+    return (await this.runs.viewRows(taskId, limit)).map(toView);
   }
 
   /** The shards of a run that finished (done or failed), in the order they finished. */
   async shards(runId: number): Promise<ShardView[]> {
-    const [rows] = await this.meta.query(
-      'SELECT shard_id, label, status, rows_read, rows_written, finished_at FROM goshift_shard_checkpoint WHERE run_id = ? ORDER BY finished_at, shard_id',
-      [runId],
-    );
-    return (rows as Record<string, unknown>[]).map((r) => ({
+    return (await this.runs.finishedShards(runId)).map((r) => ({
       shardId: String(r.shard_id), label: String(r.label), status: String(r.status), rowsRead: Number(r.rows_read), rowsWritten: Number(r.rows_written), finishedAt: String(r.finished_at),
     }));
   }

@@ -8,7 +8,7 @@
 import { Cron } from 'croner';
 import type { Logger } from 'winston';
 import type { MetaDb } from '../meta/meta-db';
-import { leaseSeconds } from '../meta/run-lease';
+import { RunQueries } from '../meta/run-queries';
 import { TaskStore } from '../meta/task-store';
 import { parseSchedule } from './cron';
 import { HttpError } from './http';
@@ -147,13 +147,8 @@ export class Scheduler {
   }
 
   /** A run of the task holding a live lease (fresh heartbeat), from any process on any host. */
-  private async liveRun(taskId: number): Promise<{ id: number; pid: number; host: string } | undefined> {
-    const [rows] = await this.meta.query(
-      `SELECT id, pid, host FROM goshift_run WHERE task_id = ? AND status = 'running' AND cmd = 'run' AND heartbeat_at >= NOW(3) - INTERVAL ? SECOND ORDER BY id DESC LIMIT 1`,
-      [taskId, leaseSeconds],
-    );
-    const r = (rows as { id: string; pid: number; host: string }[])[0];
-    return r ? { id: Number(r.id), pid: Number(r.pid), host: r.host } : undefined;
+  private liveRun(taskId: number): Promise<{ id: number; pid: number; host: string } | undefined> {
+    return new RunQueries(this.meta).liveRun(taskId);
   }
 
   private record(e: ScheduleEvent): void {

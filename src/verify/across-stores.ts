@@ -5,15 +5,16 @@
  * back through the target store's own reader; both are compared by key and canonical hash (see
  * ./canonical.ts). Never writes to the source.
  */
-import type { PluginContext, RecordKind, VerifyOptions, VerifyReport } from '../contract';
+import type { PluginContext, RecordKind, VerifyOptions, VerifyReport } from '../sdk';
 import { TaskError } from '../errors';
-import { mappedColumn, sourceKeyColumns } from '../params';
+import { mappedColumn, sourceKeyColumns } from '../sdk';
 import { createBridge, readKinds, sharesNativeFormat, writeKinds } from '../records/bridge';
-import { KeyTemplate } from '../records/key-template';
+import { KeyTemplate } from '../sdk/key-template';
 import { mappingParams } from '../records/params';
 import { readerContext, RunParts, writerContext } from '../runtime/context';
 import type { JobSpec } from '../runtime/job-spec';
 import type { RowRule } from './canonical';
+import type { VerifyContexts } from './contexts';
 import { Comparer, Comparison } from './compare';
 import { repairDifferences } from './repair';
 import { scanStore } from './scan';
@@ -24,14 +25,6 @@ import { targetReaderContext } from './target-reader';
  * beyond it are reported as still differing (run the task again, or `--repair` once more).
  */
 export const repairBound = 100_000;
-
-/** Reader and writer contexts of a verify: portable records on both sides (no native payloads). */
-export interface VerifyContexts {
-  source: PluginContext;
-  writer: PluginContext;
-  targetRead: PluginContext;
-  rows: RowRule;
-}
 
 /** The kinds source batches have once mapped for the writer. */
 function mappedKinds(spec: JobSpec, source: PluginContext, writer: PluginContext): RecordKind[] {
@@ -59,7 +52,7 @@ async function targetKey(spec: JobSpec, source: PluginContext, writer: PluginCon
   }
   const described = await spec.readerPlugin.reader?.describe?.(source).catch(() => undefined);
   if (described?.key.length) return described.key.map((c) => mappedColumn(params, c));
-  const probe = targetReaderContext(writer, []);
+  const probe = targetReaderContext(writer, [], spec.writerPlugin.readBack);
   const target = await spec.writerPlugin.reader?.describe?.(probe).catch(() => undefined);
   if (target?.key.length) return target.key;
   throw new TaskError(`task ${spec.task.id}: verify compares rows by key, and neither params.pk nor the stores name one: set params.pk.src (and pk.dest when the target names it differently)`);
@@ -74,7 +67,7 @@ export async function verifyContexts(spec: JobSpec, parts: RunParts): Promise<Ve
   const key = kinds.includes('row') ? await targetKey(spec, source, writer) : [];
   const m = mappingParams(spec.params);
   const rows: RowRule = { key, ignore: m.ttl_column || undefined, expireAt: m.expire_at_column || undefined };
-  return { source, writer, targetRead: targetReaderContext(writer, key), rows };
+  return { source, writer, targetRead: targetReaderContext(writer, key, spec.writerPlugin.readBack), rows };
 }
 
 /** Read both sides once and compare them. */

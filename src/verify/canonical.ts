@@ -6,8 +6,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import crypto, { createHash } from 'node:crypto';
-import type { KvEntry, ObjectRecord, RecordKind, SyncRecord } from '../contract';
-import { decodeEnvelope } from '../records/envelope';
+import type { KvEntry, ObjectRecord, RecordKind, SyncRecord } from '../sdk';
+import { decodeEnvelope } from '../sdk/envelope';
 
 /** What a compared record comes down to. */
 export interface Fingerprint {

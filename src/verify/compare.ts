@@ -1,4 +1,4 @@
-import type { Batch, RecordKind, SyncRecord } from '../contract';
+import type { Batch, RecordKind, SyncRecord } from '../sdk';
 import { fingerprint, RowRule, showId } from './canonical';
 
 /** A key both sides had (its hash is dropped to save memory; a second read of it is ignored). */

@@ -1,10 +1,10 @@
-import type { Batch, RecordKind, Shard, SyncRecord, VerifyOptions, WriterSession } from '../contract';
-import { writeBatchOf } from '../params';
+import type { Batch, RecordKind, Shard, SyncRecord, VerifyOptions, WriterSession } from '../sdk';
+import { writeBatchOf } from '../sdk';
 import { writerAppends, writerDeletes } from '../records/bridge';
 import { chunks } from '../runtime/shard-runner';
 import type { JobSpec } from '../runtime/job-spec';
 import { keyRecord } from './canonical';
-import type { VerifyContexts } from './across-stores';
+import type { VerifyContexts } from './contexts';
 import { Comparison, targetIdOf } from './compare';
 import { scanStore } from './scan';
 
@@ -37,7 +37,7 @@ export async function repairDifferences(spec: JobSpec, ctx: VerifyContexts, foun
   const factory = spec.writerPlugin.writer!;
   const appends = writerAppends(spec.writerPlugin, spec.params);
   const to = spec.task.to_db_type;
-  if (appends && (to !== 'file' || (spec.task.to_table ?? '').trim().endsWith('/'))) {
+  if (appends && !spec.writerPlugin.readBack?.rewritable?.((spec.task.to_table ?? '').trim())) {
     return { copied: 0, deleted: 0, notes: [`--repair: a ${to} target that appends parts cannot be patched by key; nothing was re-copied (run the task again to rewrite it)`] };
   }
   const writer = await factory.open(ctx.writer);

@@ -1,4 +1,4 @@
-import type { Batch, Plugin, PluginContext, ReaderSession, Shard } from '../contract';
+import type { Batch, Plugin, PluginContext, ReaderSession, Shard } from '../sdk';
 import { ReadError } from '../errors';
 import type { BatchConverter } from '../records/bridge';
 import { filterEntries } from '../runtime/entry-filter';

@@ -1,28 +1,25 @@
-import type { PluginContext } from '../contract';
-import type { TaskRow } from '../meta/task-row';
-import type { TaskParams } from '../params';
-import { mappedColumn } from '../params';
-import { KeyTemplate } from '../records/key-template';
+import type { PluginContext, ReadBack, TaskParams, TaskRow } from '../sdk';
+import { mappedColumn } from '../sdk';
 
 /**
  * The task as the target store's own reader sees it: the target's type, app, db and table in the
- * `from_*` fields, so a reader plugin reads what the writer wrote. A `to_table` naming a
- * directory (`out/`) reads its parts (`out/part-*`); a key template (`user:{id}`) reads the keys
- * it matches (`user:*`).
+ * `from_*` fields, so a reader plugin reads what the writer wrote. The target plugin's
+ * {@link ReadBack.table} turns the written table into the one its reader reads (file: a directory
+ * `out/` reads `out/part-*`; redis: a key template `user:{id}` reads `user:*`).
  */
-export function mirroredTask(task: TaskRow): TaskRow {
-  let table = (task.to_table ?? '').trim();
-  if (table.endsWith('/') && task.to_db_type === 'file') table = `${table}part-*`;
-  if (table.includes('{') && task.to_db_type === 'redis') table = new KeyTemplate(table).matchPattern();
+export function mirroredTask(task: TaskRow, readBack: ReadBack | undefined): TaskRow {
+  const written = (task.to_table ?? '').trim();
+  const table = readBack?.table?.(written) ?? written;
   return { ...task, from_db_type: task.to_db_type, from_app: task.to_app, from_db: task.to_db, from_table: table };
 }
 
 /**
- * Params for reading the target back: the source's filters are dropped (`where`, a DynamoDB scan
- * filter, a column map that names source columns), the key and columns are the target's names.
+ * Params for reading the target back: the source's filters are dropped (`where`, a column map that
+ * names source columns, and the target reader's own {@link ReadBack.sourceFilters} such as a
+ * DynamoDB scan filter), the key and columns are the target's names.
  * @param keyColumns the target's key columns (empty: the target reader finds its own key)
  */
-export function targetReadParams(params: TaskParams, keyColumns: string[]): TaskParams {
+export function targetReadParams(params: TaskParams, keyColumns: string[], readBack: ReadBack | undefined): TaskParams {
   const out: TaskParams = {
     ...params,
     where: '',
@@ -32,8 +29,7 @@ export function targetReadParams(params: TaskParams, keyColumns: string[]): Task
     diff_column: { src: '', dest: '' },
     split: { pk: [] },
   };
-  // Source-only filters of plugins whose reader may be the target's (dynamodb scan filter, redis key filters).
-  for (const [k, empty] of Object.entries({ filter_expression: '', filter_names: {}, filter_values: {}, key_prefixes: [], exclude_prefixes: [], types: [] })) {
+  for (const [k, empty] of Object.entries(readBack?.sourceFilters ?? {})) {
     if (k in out) out[k] = empty;
   }
   return out;
@@ -44,11 +40,11 @@ export function targetReadParams(params: TaskParams, keyColumns: string[]): Task
  * plugin's schema), the mirrored task and target-side params; portable records only (no native
  * payloads), so both sides compare as rows, entries or objects.
  */
-export function targetReaderContext(writerCtx: PluginContext, keyColumns: string[]): PluginContext {
+export function targetReaderContext(writerCtx: PluginContext, keyColumns: string[], readBack: ReadBack | undefined): PluginContext {
   return {
     ...writerCtx,
-    task: mirroredTask(writerCtx.task),
-    params: targetReadParams(writerCtx.params, keyColumns),
+    task: mirroredTask(writerCtx.task, readBack),
+    params: targetReadParams(writerCtx.params, keyColumns, readBack),
     peerNative: false,
     readOnce: false,
     mode: 'init',

@@ -5,7 +5,7 @@
  */
 import type { Pool } from 'mysql2/promise';
 import mysqlPlugin from '../../plugins/mysql';
-import type { PluginContext } from '../../src/contract';
+import type { PluginContext } from '../../src/sdk';
 import { TaskError } from '../../src/errors';
 import { GoshiftTestEnv } from '../support/goshift-env';
 import { pluginContext } from '../support/plugin-context';

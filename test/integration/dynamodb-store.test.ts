@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import dynamodbPlugin from '../../plugins/dynamodb';
-import type { Shard } from '../../src/contract';
+import type { Shard } from '../../src/sdk';
 import { GoshiftTestEnv } from '../support/goshift-env';
 import { deleteKeys } from '../support/redis-data';
 import { createTable, DDB_DB, ddbClient, deleteTable, dynamodbEntry, plainItem, putItems, scanAll, tableName } from '../support/fixtures/dynamodb';

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import Redis from 'ioredis';
 import dynamodbPlugin from '../../plugins/dynamodb';
-import type { Batch, PluginContext, Shard } from '../../src/contract';
+import type { Batch, PluginContext, Shard } from '../../src/sdk';
 import { createTable, DDB_DB, ddbClient, deleteTable, dynamodbEntry, scanAll, tableName } from '../support/fixtures/dynamodb';
 import { DST_DB } from '../support/fixtures/redis';
 import { redisEntry } from '../support/fixtures/shared';

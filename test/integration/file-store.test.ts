@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { encodeNdjsonRow } from '../../plugins/file/ndjson';
+import { encodeNdjsonRow } from '../../src/sdk/formats';
 import { GoshiftTestEnv } from '../support/goshift-env';
 import { fidelityDdl, fidelityRows } from '../support/fixtures/mysql-fidelity';
 

@@ -1,4 +1,4 @@
-import type { Batch, PluginContext, ReaderSession, WriterSession } from '../../src/contract';
+import type { Batch, PluginContext, ReaderSession, WriterSession } from '../../src/sdk';
 import { RejectedError } from '../../src/errors';
 import mysqlPlugin from '../../plugins/mysql/index';
 import { GoshiftTestEnv } from '../support/goshift-env';

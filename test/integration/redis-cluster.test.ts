@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis, { Cluster } from 'ioredis';
 import redis from '../../plugins/redis';
-import type { PluginContext } from '../../src/contract';
+import type { PluginContext } from '../../src/sdk';
 import { ConfigError, ReadError, TaskError } from '../../src/errors';
 import { drive } from '../support/drive-plugins';
 import { pluginContext } from '../support/plugin-context';

@@ -8,7 +8,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import s3Plugin from '../../plugins/s3';
-import type { Shard } from '../../src/contract';
+import type { Shard } from '../../src/sdk';
 import { GoshiftTestEnv } from '../support/goshift-env';
 import { DST_DB, SRC_DB } from '../support/fixtures/redis';
 import { dropBucket, getObject, listKeys, makeBucket, partText, putObject, putObjects, s3Entry, s3TestClient } from '../support/fixtures/s3';

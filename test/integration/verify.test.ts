@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { VerifyReport } from '../../src/contract';
+import type { VerifyReport } from '../../src/sdk';
 import { GoshiftTestEnv } from '../support/goshift-env';
 import { deleteKeys } from '../support/redis-data';
 

@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Plugin, ReaderSession, Shard, WriterSession } from '../../src/contract';
+import type { Plugin, ReaderSession, Shard, WriterSession } from '../../src/sdk';
 import { validateWithSchema } from '../../src/config/schema';
 import { GoshiftError } from '../../src/errors';
 import { coreParamsSchema, parseParams } from '../../src/params';

@@ -1,5 +1,5 @@
-import type { Batch, PluginContext, ReaderFactory, ReaderSession, Shard, WriterFactory, WriterSession } from '../../src/contract';
-import { writeBatchOf } from '../../src/params';
+import type { Batch, PluginContext, ReaderFactory, ReaderSession, Shard, WriterFactory, WriterSession } from '../../src/sdk';
+import { writeBatchOf } from '../../src/sdk';
 
 /** Counters of one driven copy. */
 export interface DriveResult {

@@ -1,5 +1,5 @@
 import winston from 'winston';
-import type { ConnectionConfig, Plugin, PluginContext } from '../../src/contract';
+import type { ConnectionConfig, Plugin, PluginContext } from '../../src/sdk';
 import type { TaskRow } from '../../src/meta/task-row';
 import { parseParams } from '../../src/params';
 import { validateWithSchema } from '../../src/config/schema';

@@ -2,7 +2,7 @@
  * The runtime side of dirty records: runShard splits a batch the writer refuses for its data
  * (RejectedError), writes every good record once, and never takes other errors for dirty data.
  */
-import type { Batch, ReaderSession, Shard, SyncRecord, WriterSession } from '../../src/contract';
+import type { Batch, ReaderSession, Shard, SyncRecord, WriterSession } from '../../src/sdk';
 import { DirtyLimitError, RejectedError, WriteError } from '../../src/errors';
 import { parseParams } from '../../src/params';
 import { dirtyLimitLine, errorLimits, recordJson, recordKey } from '../../src/runtime/dirty-budget';

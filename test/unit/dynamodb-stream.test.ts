@@ -11,7 +11,7 @@ import dynamodbPlugin from '../../plugins/dynamodb';
 import { sequenceAfter, StreamShardReader } from '../../plugins/dynamodb/stream-reader';
 import * as streamShardsModule from '../../plugins/dynamodb/stream-shards';
 import { listStreamShards, streamShards } from '../../plugins/dynamodb/stream-shards';
-import type { Batch, Shard } from '../../src/contract';
+import type { Batch, Shard } from '../../src/sdk';
 import { streamsClientConfig } from '../../plugins/dynamodb/config';
 import { pluginContext } from '../support/plugin-context';
 

@@ -1,4 +1,4 @@
-import type { Batch, KvEntry, SyncRecord } from '../../src/contract';
+import type { Batch, KvEntry, SyncRecord } from '../../src/sdk';
 import { filterEntries } from '../../src/runtime/entry-filter';
 
 const b = (s: string) => Buffer.from(s);

@@ -1,7 +1,7 @@
-import { CsvParser, csvRow, encodeCsvHeader, encodeCsvRecord } from '../../plugins/file/csv';
-import { decodeNdjsonLine, encodeNdjsonRow } from '../../plugins/file/ndjson';
+import { CsvParser, csvRow, encodeCsvHeader, encodeCsvRecord } from '../../src/sdk/formats';
+import { decodeNdjsonLine, encodeNdjsonRow } from '../../src/sdk/formats';
 import { segmentRegExp } from '../../plugins/file/paths';
-import type { SyncRecord } from '../../src/contract';
+import type { SyncRecord } from '../../src/sdk';
 
 /** Hostile values: every row must come back exactly, Buffers as the same bytes. */
 const hostile: SyncRecord[] = [

@@ -3,7 +3,7 @@
  * whole, and read as records only where single records matter (a
  * dirty-record split, a --key filter); a smaller write_batch keeps them whole.
  */
-import type { Batch, ReaderSession, Shard, SyncRecord, WriterSession } from '../../src/contract';
+import type { Batch, ReaderSession, Shard, SyncRecord, WriterSession } from '../../src/sdk';
 import { RejectedError } from '../../src/errors';
 import { DirtyRecord, runShard, ShardCounters, ShardRunOptions } from '../../src/runtime/shard-runner';
 

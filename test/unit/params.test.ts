@@ -1,4 +1,5 @@
-import { parseParams, sourceKeyColumns, writeBatchOf } from '../../src/params';
+import { parseParams } from '../../src/params';
+import { sourceKeyColumns, writeBatchOf } from '../../src/sdk';
 import mysqlPlugin from '../../plugins/mysql';
 
 const mysqlKeys = [mysqlPlugin.paramsSchema!];

@@ -1,7 +1,7 @@
-import type { KvEntry } from '../../src/contract';
-import { decodeBytes, encodeBytes } from '../../src/records/binary';
-import { decodeEnvelope, encodeEnvelope, fromEnvelope, restoreEntries, toEnvelope } from '../../src/records/envelope';
-import { expireAtFromTtl, isExpired, remainingMs } from '../../src/records/expiry';
+import type { KvEntry } from '../../src/sdk';
+import { decodeBytes, encodeBytes } from '../../src/sdk/binary';
+import { decodeEnvelope, encodeEnvelope, fromEnvelope, restoreEntries, toEnvelope } from '../../src/sdk/envelope';
+import { expireAtFromTtl, isExpired, remainingMs } from '../../src/sdk/expiry';
 
 const b = (s: string) => Buffer.from(s);
 const bad = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3]); // not UTF-8

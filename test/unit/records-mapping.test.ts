@@ -1,12 +1,12 @@
 import winston from 'winston';
 import mysql from '../../plugins/mysql';
 import redis from '../../plugins/redis';
-import type { Batch, KvEntry, Plugin, PluginContext, SyncRecord } from '../../src/contract';
+import type { Batch, KvEntry, Plugin, PluginContext, SyncRecord } from '../../src/sdk';
 import { TaskError, WriteError } from '../../src/errors';
 import { parseParams } from '../../src/params';
 import { checkBridge, createBridge, sharesNativeFormat } from '../../src/records/bridge';
 import { EntryToRow } from '../../src/records/entry-to-row';
-import { KeyTemplate } from '../../src/records/key-template';
+import { KeyTemplate } from '../../src/sdk/key-template';
 import { MappingParams, mappingParams, mappingParamsSchema } from '../../src/records/params';
 import { RowToEntry } from '../../src/records/row-to-entry';
 import { taskRow } from '../support/plugin-context';

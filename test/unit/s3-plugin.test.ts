@@ -1,7 +1,7 @@
 import { describeS3Error, hostPort, isS3Transient } from '../../plugins/s3/client';
 import type { S3Side } from '../../plugins/s3/config';
 import s3Plugin from '../../plugins/s3';
-import type { KvEntry, ObjectRecord, SyncRecord } from '../../src/contract';
+import type { KvEntry, ObjectRecord, SyncRecord } from '../../src/sdk';
 import { ReadError } from '../../src/errors';
 import { parseParams } from '../../src/params';
 import { checkBridge, createBridge } from '../../src/records/bridge';

@@ -1,5 +1,5 @@
-import type { Batch, KvEntry, SyncRecord } from '../../src/contract';
-import { encodeEnvelope } from '../../src/records/envelope';
+import type { Batch, KvEntry, SyncRecord } from '../../src/sdk';
+import { encodeEnvelope } from '../../src/sdk/envelope';
 import { canonicalText, keyRecord, objectFingerprint, rowFingerprint, showId } from '../../src/verify/canonical';
 import { Comparer } from '../../src/verify/compare';
 

@@ -4,7 +4,7 @@
  * same bytes. Numbers and booleans stay JSON numbers and booleans; MySQL rows hold every number as
  * text, so big integers and decimals never pass through a double.
  */
-import type { SyncRecord } from '../../src/contract';
+import type { SyncRecord } from '../records';
 
 /** The JSON form of one value: Buffers as `{"$b64": ...}`, bigints as text, nested values walked. */
 export function toJsonValue(v: unknown): unknown {

@@ -1,4 +1,4 @@
-import type { KvEntry } from '../contract';
+import type { KvEntry } from './records';
 
 /**
  * Absolute expiry from a time to live: `now + ttlMs`, or null when `ttlMs` is negative (no expiry,

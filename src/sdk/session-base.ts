@@ -3,8 +3,12 @@
  * extending them gets an idempotent `close()` that runs its cleanup once (even when called
  * concurrently), refuses use afterwards, and `Symbol.asyncDispose` for `await using`.
  */
-import type { Batch, ReaderSession, ReadOptions, Shard, WriterSession } from './contract';
-import { PluginError } from './errors';
+import type { Batch } from './batch';
+import type { ReadOptions } from './context';
+import type { ReaderSession } from './reader';
+import type { Shard } from './shard';
+import type { WriterSession } from './writer';
+import { PluginError } from '../errors';
 
 /** Lifecycle shared by reader, writer and direct-copy sessions. */
 export abstract class SessionBase {

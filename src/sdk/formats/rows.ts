@@ -2,10 +2,13 @@
  * Rows out of NDJSON/CSV content and into position-carrying batches: shared by the file reader and
  * the S3 reader's file mode, which differ only in where the bytes come from.
  */
-import type { Batch, JsonValue, ReadOptions, SyncRecord } from '../../src/contract';
-import { ReadError } from '../../src/errors';
+import type { Batch } from '../batch';
+import type { ReadOptions } from '../context';
+import { ReadError } from '../errors';
+import type { SyncRecord } from '../records';
+import type { JsonValue } from '../shard';
+import { linesOf } from './lines';
 import { decodeNdjsonLine } from './ndjson';
-import { linesOf } from './source';
 
 /** A decoded row and the content offset just after it. */
 export interface RowAt {
@@ -68,4 +71,11 @@ export async function* rowBatches(
     throw fail(err as Error, count + batch.length);
   }
   if (batch.length) yield emit();
+}
+
+/** Columns of a batch without a `columns` list: every key, in first-seen order. */
+export function columnsOf(batch: Batch): string[] {
+  const seen = new Set<string>();
+  for (const r of batch.records) for (const k of Object.keys(r)) seen.add(k);
+  return [...seen];
 }

@@ -6,7 +6,7 @@
  * @example
  * {"v":1,"key":"user:1","type":"hash","value":[["name","Ann"],["raw",{"b64":"AP8="}]],"expireAt":1767225600000}
  */
-import type { EntryType, KvEntry } from '../contract';
+import type { EntryType, KvEntry } from './records';
 import { decodeBytes, encodeBytes, JsonBytes } from './binary';
 import { isExpired } from './expiry';
 

@@ -8,7 +8,7 @@
  *   that is empty, starts with a backslash, or holds the delimiter, a quote, CR or LF.
  * So `""` is the empty string, `\N` NULL and `"\N"` the two characters `\N`.
  */
-import type { SyncRecord } from '../../src/contract';
+import type { SyncRecord } from '../records';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
