@@ -23,6 +23,19 @@ export function positiveInt(name: string, max = Infinity): (value: unknown) => v
 }
 
 /**
+ * A `given` check (see src/params-check.ts) for a size whose default 0 stands for "decided
+ * elsewhere": a task that writes 0 or less is refused, saying how to get the default.
+ * @example positiveWhenGiven('write_batch', 'leave the key out')(0) // throws 'params.write_batch must be a positive integer, got 0 (leave the key out)'
+ */
+export function positiveWhenGiven(name: string, howToDefault: string): (value: unknown) => void {
+  return (value) => {
+    if (!(typeof value === 'number' && Number.isInteger(value) && value > 0)) {
+      throw new Error(`params.${name} must be a positive integer, got ${JSON.stringify(value)} (${howToDefault})`);
+    }
+  };
+}
+
+/**
  * Largest `worker_num`. Shards in flight share at most one thread per core, and each holds a
  * connection on each side: more than this only queues on the servers (and a MySQL server also
  * refuses a task that would take more than half of its max_connections, see the mysql plugin).
@@ -84,8 +97,9 @@ export const coreParamsSchema = {
   },
   read_batch: { doc: 'Records per read. Default is 5000.', format: positiveInt('read_batch'), default: 5000 },
   write_batch: {
-    doc: "Records per write (one transaction, statement or pipeline). Default (0 or unset) is the writer's own: 5000 for mysql, 500 for the others.",
+    doc: "Records per write (one transaction, statement or pipeline), a positive integer. Default (key left out) is the writer's own: 5000 for mysql, 500 for the others; a written 0 is refused.",
     format: (value: unknown) => (value === 0 ? undefined : positiveInt('write_batch')(value)),
+    given: positiveWhenGiven('write_batch', "leave the key out for the writer's own default"),
     default: 0,
   },
   write_mode: { doc: 'How the writer treats existing records; each writer lists its modes. Empty = its default.', format: String, default: '' },
@@ -177,7 +191,7 @@ export interface TaskParams {
   split: { pk: string[] | string };
   worker_num: number;
   read_batch: number;
-  /** Records per write; 0 means the writer's own default (read it through {@link writeBatchOf}). */
+  /** Records per write; 0 (only when the key is left out: a written 0 is refused) means the writer's own default (read it through {@link writeBatchOf}). */
   write_batch: number;
   write_mode: string;
   columns: string[];
