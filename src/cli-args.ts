@@ -1,7 +1,8 @@
 import os from 'node:os';
 import yargs from 'yargs';
 import { UsageError } from './errors';
-import { knownTypes } from './registry';
+import { allPlugins, knownTypes } from './registry';
+import { verifySupport } from './verify/support';
 import { runModes, type RunMode } from './runtime/job-spec';
 import { didYouMean } from './did-you-mean';
 
@@ -166,6 +167,15 @@ export function normalizeArgv(argv: string[]): string[] {
   return out;
 }
 
+/**
+ * What verify accepts, for the help text (see src/verify/support.ts). Loading every plugin costs
+ * about a second, so it is done only when help is asked for; other runs never print the text.
+ */
+function verifyHelp(argv: string[]): string {
+  const help = argv.length === 0 || argv.some((a) => a === '--help' || a === '-h' || a === 'help');
+  return help ? verifySupport(allPlugins()) : 'see goshift --help';
+}
+
 /** The yargs definition: flags and subcommands with their help text. */
 export function buildParser(argv: string[]) {
   return yargs(argv)
@@ -194,7 +204,7 @@ export function buildParser(argv: string[]) {
         .option('json', { type: 'boolean', default: false, describe: 'task show: print the row as JSON' })
         .option('yes', { type: 'boolean', default: false, describe: 'task rm: confirm the deletion' })
         .option('out', { type: 'string', describe: 'task export: a directory (one task-<id>.json per task) or a .json file; default stdout' }))
-    .command('verify', 'compare the target of a task with its source (mysql->mysql, redis->redis); exit 9 when they differ', (y) =>
+    .command('verify', `compare the target of a task with its source (${verifyHelp(argv)}); exit 9 when they differ`, (y) =>
       y.option('json', { type: 'boolean', default: false, describe: 'verify: print the report as JSON' })
         .option('repair', { type: 'boolean', default: false, describe: 'verify: re-copy the missing and different keys from the source, then check them again' })
         .option('delete-extra', { type: 'boolean', default: false, describe: 'verify --repair: also delete target rows the source does not have' })

@@ -8,7 +8,11 @@
 import { didYouMean } from './did-you-mean';
 
 type Schema = Record<string, unknown>;
-type Property = { format?: unknown; default?: unknown };
+/**
+ * A convict property; `given` (goshift's own) checks only a value the task writes, not the
+ * default: a size whose default 0 means "the writer's own" refuses a written 0.
+ */
+type Property = { format?: unknown; default?: unknown; given?: (value: unknown) => void };
 
 /** A schema node with a `default` is a property (a leaf), as convict defines it; others are groups. */
 function isProperty(node: unknown): node is Property {
@@ -38,6 +42,7 @@ const typeChecks = new Map<unknown, [(v: unknown) => boolean, string]>([
 ]);
 
 function checkProperty(node: Property, raw: unknown, name: string): void {
+  node.given?.(raw);
   const { format } = node;
   if (typeof format === 'function' && !typeChecks.has(format)) {
     try {

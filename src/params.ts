@@ -3,8 +3,9 @@ import { validateWithSchema } from './config/schema';
 import { jsonSyntaxError } from './config/json-error';
 import { checkParamsAsWritten, restoreMaps, setMapsAside } from './params-check';
 import { parseSchedule } from './serve/cron';
-import { positiveInt, stringList, stringMap } from './sdk/params';
+import { positiveInt, positiveWhenGiven, stringList, stringMap } from './sdk/params';
 import type { TaskParams } from './sdk/task-params';
+
 
 /**
  * Largest `worker_num`. Shards in flight share at most one thread per core, and each holds a
@@ -50,8 +51,9 @@ export const coreParamsSchema = {
   },
   read_batch: { doc: 'Records per read. Default is 5000.', format: positiveInt('read_batch'), default: 5000 },
   write_batch: {
-    doc: "Records per write (one transaction, statement or pipeline). Default (0 or unset) is the writer's own: 5000 for mysql, 500 for the others.",
+    doc: "Records per write (one transaction, statement or pipeline), a positive integer. Default (key left out) is the writer's own: 5000 for mysql, 500 for the others; a written 0 is refused.",
     format: (value: unknown) => (value === 0 ? undefined : positiveInt('write_batch')(value)),
+    given: positiveWhenGiven('write_batch', "leave the key out for the writer's own default"),
     default: 0,
   },
   write_mode: { doc: 'How the writer treats existing records; each writer lists its modes. Empty = its default.', format: String, default: '' },

@@ -1,3 +1,4 @@
+import { positiveInt, positiveWhenGiven } from '../../src/sdk';
 /** convict schema of a MySQL/MariaDB connection entry (`from.mysql.<app>_<db>`). */
 export const mysqlConnectionSchema = {
   host: { doc: 'Server host.', format: String, default: '127.0.0.1' },
@@ -28,7 +29,7 @@ export type MysqlWriteMode = (typeof mysqlWriteModes)[number];
 
 /** params keys only the MySQL plugin reads. */
 export const mysqlParamsSchema = {
-  shard_rows: { doc: 'Rows per primary-key shard. Default: read_batch.', format: 'nat', default: 0 },
+  shard_rows: { doc: 'Rows per primary-key shard, a positive integer. Default (key left out): read_batch.', format: 'nat', given: positiveWhenGiven('shard_rows', 'leave the key out for read_batch'), default: 0 },
   load_data: {
     doc: 'Write insert/ignore/replace modes, and the rows an upsert finds missing from the target, with LOAD DATA LOCAL INFILE (falls back to INSERT when the server refuses it). Default is true.',
     format: Boolean,
@@ -39,5 +40,5 @@ export const mysqlParamsSchema = {
     format: Boolean,
     default: true,
   },
-  max_statement_bytes: { doc: 'Largest multi-row INSERT the writer sends, in bytes. Default is 4 MiB.', format: 'nat', default: 4 * 1024 * 1024 },
+  max_statement_bytes: { doc: 'Largest multi-row INSERT the writer sends, in bytes, a positive integer. Default is 4 MiB.', format: positiveInt('max_statement_bytes'), default: 4 * 1024 * 1024 },
 };

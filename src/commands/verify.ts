@@ -8,6 +8,7 @@ import { TaskStore } from '../meta/task-store';
 import { readerContext, RunParts, writerContext } from '../runtime/context';
 import { resolveJob } from '../runtime/job-spec';
 import { verifyAcrossStores } from '../verify/across-stores';
+import { verifyMethod } from '../verify/support';
 import { setupCommand } from './setup';
 
 export type { VerifyCommandOptions };
@@ -45,8 +46,9 @@ async function verifyTask(config: GoshiftConfig, meta: MetaDb, logger: Logger, o
   if (!asked && !spec.params.verify) return;
   // A same-store pair with its own verifier (mysql, redis) uses it; every other pair is compared
   // by key sets and record hashes through both stores' readers.
-  const verifier = task.from_db_type === task.to_db_type ? spec.readerPlugin.verify : undefined;
-  if (!verifier && !spec.writerPlugin.reader) {
+  const method = verifyMethod(spec.readerPlugin, spec.writerPlugin);
+  const verifier = method === 'own' ? spec.readerPlugin.verify : undefined;
+  if (method === null) {
     const what = `task ${task.id} copies ${task.from_db_type} -> ${task.to_db_type}: goshift verify reads the target back, and the ${task.to_db_type} store has no reader`;
     if (asked) throw new PluginError(what);
     logger.warn(`params.verify: ${what}; not verified`);

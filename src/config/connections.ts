@@ -2,6 +2,7 @@ import type { ConnectionConfig, Plugin } from '../sdk';
 import { ConfigError } from '../errors';
 import type { GoshiftConfig } from './schema';
 import { validateWithSchema } from './schema';
+import { shapeProblem } from './shape';
 
 /**
  * The connection entry a task side uses: `<side>.<type>.<app>_<db>`, validated with the plugin's
@@ -18,6 +19,8 @@ export function resolveConnection(config: GoshiftConfig, side: 'from' | 'to', pl
     const hint = known.length ? ` (entries under ${side}.${plugin.type}: ${known.join(', ')})` : ` (no ${side}.${plugin.type} entries at all)`;
     throw new ConfigError(`config ${config.source} has no entry ${path}${hint}`);
   }
+  const shape = shapeProblem(plugin.connectionSchema, entry, path);
+  if (shape) throw new ConfigError(`config ${config.source}: ${shape}`);
   try {
     return validateWithSchema<ConnectionConfig>(plugin.connectionSchema, entry);
   } catch (err) {

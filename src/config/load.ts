@@ -5,7 +5,9 @@ import { packagedConfigDir } from '../paths';
 import { registerPluginModule } from '../registry';
 import { substituteEnv } from './env-substitute';
 import { jsonSyntaxError } from './json-error';
+import { queueConfigSchema } from '../distributed/queue-config';
 import { configSchema, GoshiftConfig, validateWithSchema } from './schema';
+import { shapeProblem } from './shape';
 
 /** The environment a config file belongs to (`etc/prod.json` -> `prod`), as `-e` names it. */
 export function envOfConfigFile(file: string): string {
@@ -42,6 +44,10 @@ export function loadConfig(loc: ConfigLocation, env: NodeJS.ProcessEnv = process
   const raw = parseConfigText(fs.readFileSync(file, 'utf8'), file);
   const bareEnvKeys: string[] = [];
   const substituted = substituteEnv(raw, env, loc.usedEnv, file, '', (key, variable) => bareEnvKeys.push(`${key} <- $${variable}`));
+  // Unknown keys and sections of the wrong shape, the queue section's included (it is checked in
+  // full where it is used, see src/distributed/queue-config.ts), get one line with a did-you-mean.
+  const shape = shapeProblem(configSchema, substituted, '') ?? queueShapeProblem(substituted);
+  if (shape) throw new ConfigError(`config ${file}: ${shape}`);
   try {
     const conf = validateWithSchema<Omit<GoshiftConfig, 'source' | 'bareEnvKeys'>>(configSchema, substituted);
     registerConfiguredPlugins(conf.plugins, file);
@@ -52,6 +58,12 @@ export function loadConfig(loc: ConfigLocation, env: NodeJS.ProcessEnv = process
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(`config ${file} is invalid: ${oneLine((err as Error).message)}`, { cause: err });
   }
+}
+
+/** The shape problem of the config's `queue` section, when there is one. */
+function queueShapeProblem(config: unknown): string | null {
+  const queue = (config as Record<string, unknown>).queue;
+  return queue === undefined || queue === null ? null : shapeProblem(queueConfigSchema, queue, 'queue');
 }
 
 /** Register the config's extra plugins (paths relative to the config file). */

@@ -1,6 +1,7 @@
 import type { RedisOptions } from 'bullmq';
 import { ConfigError } from '../errors';
 import { GoshiftConfig, validateWithSchema } from '../config/schema';
+import { shapeProblem } from '../config/shape';
 
 /** The validated `queue` section of `etc/<env>.json`: where shard jobs wait for `goshift worker`s. */
 export interface QueueConfig {
@@ -53,6 +54,8 @@ export function queueConfigOf(config: GoshiftConfig, why: string): QueueConfig {
   if (!config.queue) {
     throw new ConfigError(`config ${config.source} has no "queue" section: ${why} needs one (queue.host, queue.port, queue.db, queue.name; see "Scale-out" in the README)`);
   }
+  const shape = shapeProblem(queueConfigSchema, config.queue, 'queue');
+  if (shape) throw new ConfigError(`config ${config.source}: ${shape}`);
   let q: QueueConfig;
   try {
     q = validateWithSchema<QueueConfig>(queueConfigSchema, config.queue);

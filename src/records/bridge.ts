@@ -45,6 +45,11 @@ function targetKind(kind: RecordKind, writer: Plugin): RecordKind | null {
   return accepted.find((to) => ROUTES.has(`${kind}->${to}`)) ?? null;
 }
 
+/** Whether the reader also emits records the writer takes as they are (e.g. entries with their own key). */
+function givesEntries(reader: Plugin, writer: Plugin, params: TaskParams): boolean {
+  return readKinds(reader, params).some((k) => writeKinds(writer).includes(k));
+}
+
 /** The key template of a row -> entry mapping: params.key_template, else a to_table with placeholders, else ''. */
 function rowKeyTemplate(task: TaskRow, params: TaskParams): string {
   const p = mappingParams(params);
@@ -64,7 +69,7 @@ export function bridgeSettings(reader: Plugin, writer: Plugin, task: TaskRow, pa
   const p = mappingParams(params);
   const out: Record<string, string> = { mapping: routes.map(([from, to]) => `${from} -> ${to}`).join(', ') };
   for (const [from, to] of routes) {
-    if (from === 'row' && to === 'entry') out.key_template = p.value_format === 'envelope' ? '(none: each row holds its entry in the envelope)' : rowKeyTemplate(task, params) || '(none)';
+    if (from === 'row' && to === 'entry') out.key_template = p.value_format === 'envelope' ? '(none: each row holds its entry in the envelope)' : rowKeyTemplate(task, params) || (givesEntries(reader, writer, params) ? '(none: entries come with their own key; other records are refused)' : '(none)');
     if (from === 'entry' && to === 'row') out.key_template = p.key_template || `(none: the whole key goes to column "${p.key_column || 'key'}")`;
   }
   out.value_format = p.value_format;
@@ -88,6 +93,9 @@ export function checkBridge(reader: Plugin, writer: Plugin, task: TaskRow, param
     }
     if (kind === 'row' && to === 'entry' && mappingParams(params).value_format !== 'envelope') {
       const template = rowKeyTemplate(task, params);
+      // A reader that also gives entries (items persisted with their envelope) needs a template
+      // only for the plain rows it may meet; those are refused as they come (see createBridge).
+      if (!template && givesEntries(reader, writer, params)) continue;
       if (!template) throw new TaskError(`${label}: a ${flow} task needs params.key_template (e.g. "user:{id}") or a to_table with {column} placeholders`);
       if (new KeyTemplate(template).columns.length === 0) throw new TaskError(`${label}: params.key_template "${template}" has no {column} placeholder`);
     }
@@ -109,13 +117,21 @@ export function createBridge(reader: Plugin, writer: Plugin, readerCtx: PluginCo
   let toRow: EntryToRow | undefined;
   let warned = false;
   const where = `task ${writerCtx.task.id}`;
+  const rowToEntry = (): RowToEntry => {
+    if (toEntry) return toEntry;
+    const template = rowKeyTemplate(writerCtx.task, writerCtx.params);
+    if (!template && mappingParams(writerCtx.params).value_format !== 'envelope') {
+      throw new WriteError(`${where}: the source holds a record without an entry envelope (not persisted by goshift), which has no key: set params.key_template (e.g. "user:{id}") to map such records to keys`);
+    }
+    toEntry = new RowToEntry(mappingParams(writerCtx.params), template);
+    return toEntry;
+  };
   // Deleted records carry only their key: map the key, never a value.
   const deletedKeys = (kind: RecordKind, to: RecordKind, deletes: SyncRecord[]): SyncRecord[] => {
     const out: SyncRecord[] = [];
     for (const record of deletes) {
       if (kind === 'row' && to === 'entry') {
-        toEntry ??= new RowToEntry(mappingParams(writerCtx.params), rowKeyTemplate(writerCtx.task, writerCtx.params));
-        out.push(keyOnlyEntry(toEntry.keyOf(record)));
+        out.push(keyOnlyEntry(rowToEntry().keyOf(record)));
       } else if (kind === 'entry' && to === 'row') {
         toRow ??= new EntryToRow(mappingParams(writerCtx.params), writerCtx.params.columns);
         const row = toRow.keyRow(record as unknown as KvEntry);
@@ -135,11 +151,11 @@ export function createBridge(reader: Plugin, writer: Plugin, readerCtx: PluginCo
     const to = targetKind(kind, writer);
     if (to === kind) return { batch, skipped: 0 };
     if (kind === 'row' && to === 'entry') {
-      toEntry ??= new RowToEntry(mappingParams(writerCtx.params), rowKeyTemplate(writerCtx.task, writerCtx.params));
+      const mapper = rowToEntry();
       const now = Date.now();
       let records: SyncRecord[];
       try {
-        records = batch.records.map((row) => toEntry!.convert(row, now) as unknown as SyncRecord);
+        records = batch.records.map((row) => mapper.convert(row, now) as unknown as SyncRecord);
       } catch (err) {
         throw new WriteError(`${where}: ${(err as Error).message}`, { cause: err });
       }

@@ -23,7 +23,7 @@ export type { ReadBack, VerifyFactory, VerifyOptions, VerifyReport } from './ver
 export type { CreateTargetCapability, WriterCore, WriterFactory, WriterSession } from './writer';
 export { ReaderSessionBase, SessionBase, WriterSessionBase } from './session-base';
 export { ConfigError, GoshiftError, PluginError, ReadError, RejectedError, TaskError, WriteError } from './errors';
-export { defaultWriteBatch, mappedColumn, positiveInt, sourceKeyColumns, stringList, stringMap, writeBatchOf } from './params';
+export { defaultWriteBatch, mappedColumn, positiveInt, positiveWhenGiven, sourceKeyColumns, stringList, stringMap, writeBatchOf } from './params';
 export { KeyTemplate, preview } from './key-template';
 export { decodeEnvelope, encodeEnvelope, ENTRY_TYPES, ENVELOPE_VERSION, fromEnvelope, restoreEntries, toEnvelope } from './envelope';
 export type { KvEnvelope } from './envelope';

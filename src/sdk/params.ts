@@ -59,3 +59,16 @@ export function mappedColumn(params: TaskParams, source: string): string {
 export function writeBatchOf(params: Pick<TaskParams, 'write_batch'>, writer: Pick<WriterFactory, 'defaultWriteBatch'> | undefined): number {
   return params.write_batch || writer?.defaultWriteBatch || defaultWriteBatch;
 }
+
+/**
+ * A `given` check (see src/params-check.ts) for a size whose default 0 stands for "decided
+ * elsewhere": a task that writes 0 or less is refused, saying how to get the default.
+ * @example positiveWhenGiven('write_batch', 'leave the key out')(0) // throws 'params.write_batch must be a positive integer, got 0 (leave the key out)'
+ */
+export function positiveWhenGiven(name: string, howToDefault: string): (value: unknown) => void {
+  return (value) => {
+    if (!(typeof value === 'number' && Number.isInteger(value) && value > 0)) {
+      throw new Error(`params.${name} must be a positive integer, got ${JSON.stringify(value)} (${howToDefault})`);
+    }
+  };
+}

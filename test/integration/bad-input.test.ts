@@ -137,4 +137,21 @@ describe('bad input: one clear line, non-zero exit, failed run recorded, task ne
     expect(denied.stderr).not.toContain(secret);
     fs.rmSync(bad.configDir, { recursive: true, force: true });
   });
+
+  test.each([
+    ['queue.hots', { hots: '127.0.0.1' }, /^goshift: config \S+test\.json: queue\.hots: unknown key \(did you mean "host"\?\); expected one of host, port, db/],
+    ['queue.redis', { redis: { host: '127.0.0.1' }, name: 'q' }, /^goshift: config \S+test\.json: queue\.redis: unknown key; expected one of host, port/],
+  ])('a config with %s fails before anything runs, in one line without JavaScript jargon', async (_what, queue, message) => {
+    const bad = new GoshiftTestEnv();
+    bad.writeConfig();
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const file = path.join(bad.configDir, 'test.json');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), queue }));
+    const res = await bad.cli(['-c', bad.configDir, '-e', 'test', '-id', '1']);
+    fs.rmSync(bad.configDir, { recursive: true, force: true });
+    expect(res.code).not.toBe(0);
+    expect(errorLine(res.stderr)).toMatch(message);
+    expect(res.stderr).not.toMatch(/Cannot read properties|undefined/);
+  });
 });

@@ -197,6 +197,42 @@ describe('dynamodb store', () => {
     }
   });
 
+  test('dynamodb -> redis restores persisted keys without params.key_template: all keys, then one with --key', async () => {
+    const e = await useEnv();
+    const prefix = `gsddb:${randomUUID().slice(0, 8)}:`;
+    const src = new Redis({ db: Number(SRC_DB) });
+    const dst = new Redis({ db: Number(DST_DB) });
+    try {
+      await seedRedisTypes(src, prefix, 24);
+      const table = await newTable('kv', [['key', 'S']]);
+      expectOk(await e.run(await e.addTask({ from_db_type: 'redis', to_db_type: 'dynamodb', from_db: SRC_DB, to_db: DDB_DB, from_table: `${prefix}*`, to_table: table, params: { worker_num: 2, read_batch: 7, write_batch: 5 } })));
+      const restore = await e.addTask({ from_db_type: 'dynamodb', to_db_type: 'redis', from_db: DDB_DB, to_db: DST_DB, from_table: table, to_table: '', params: { worker_num: 2, read_batch: 7, write_batch: 5 } });
+      const expected = await redisSnapshot(src, [`${prefix}*`]);
+      const sameAs = async (want: typeof expected) => {
+        const actual = await redisSnapshot(dst, [`${prefix}*`]);
+        expect(actual.content).toEqual(want.content);
+        expect(Object.keys(actual.expiries).sort()).toEqual(Object.keys(want.expiries).sort());
+        for (const [k, at] of Object.entries(want.expiries)) expect(Math.abs(actual.expiries[k] - at)).toBeLessThanOrEqual(2000);
+      };
+      expectOk(await e.run(restore));
+      expect(Object.keys(expected.content as object)).toHaveLength(24);
+      expect(Object.keys(expected.expiries)).toHaveLength(6);
+      await sameAs(expected);
+      // One key (a hash with an expiry) back through the same task.
+      await deleteKeys(dst, `${prefix}*`);
+      const one = `${prefix}8`;
+      const only = await e.run(restore, ['--key', one]);
+      expectOk(only);
+      const content = expected.content as Record<string, unknown>;
+      await sameAs({ content: { [one]: content[one] }, expiries: { [one]: expected.expiries[one] } });
+    } finally {
+      await deleteKeys(src, `${prefix}*`);
+      await deleteKeys(dst, `${prefix}*`);
+      src.disconnect();
+      dst.disconnect();
+    }
+  });
+
   test('dynamodb -> dynamodb keeps sets, binary, maps, lists and 38-digit numbers exactly; skip_existing keeps existing items', async () => {
     const e = await useEnv();
     const src = await newTable('rich', [['pk', 'S'], ['sk', 'N']]);

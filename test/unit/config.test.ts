@@ -48,6 +48,28 @@ describe('config', () => {
     });
   });
 
+  test.each([
+    [{ log: { levle: 'debug' } }, 'log.levle: unknown key (did you mean "level"?); expected one of level, dir'],
+    [{ task_meta: { hots: 'db' } }, 'task_meta.hots: unknown key (did you mean "host"?); expected one of host, port, user, password, db, socketPath'],
+    [{ serve: { prot: 7701 } }, 'serve.prot: unknown key (did you mean "port"?); expected one of host, port, token, scheduler_reload_seconds'],
+    [{ tasks_meta: {} }, 'tasks_meta: unknown key (did you mean "task_meta"?); expected one of task_meta, log, serve, plugins, from, to, queue'],
+    [{ log: 'debug' }, 'log must be an object with the keys level, dir, got "debug"'],
+    [{ task_meta: { port: { n: 3306 } } }, 'task_meta.port must be a single value (Metadata MySQL port), got an object'],
+    [{ from: 'mysql://x' }, 'from must be an object (Source connections: from.<type>.<app>_<db>), got "mysql://x"'],
+    [['x'], 'the config must be an object with the keys task_meta, log, serve, plugins, from, to, queue, got ["x"]'],
+  ])('%j: one line naming the file, the path and what is expected', (content, message) => {
+    const dir = writeConfig(content);
+    const err = (() => { try { loadConfig({ env: 'x', dir, usedEnv: true }, {}); } catch (e) { return e as Error; } })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.message).toBe(`config ${path.join(dir, 'x.json')}: ${message}`);
+  });
+
+  test('a connection entry with an unknown key or a nested object gets one line with the path', () => {
+    const config = loadConfig({ env: 'x', dir: writeConfig({ from: { mysql: { app_db: { host: '127.0.0.1', pasword: 'x' }, app_two: { port: { n: 1 } } } } }), usedEnv: true }, {});
+    expect(() => resolveConnection(config, 'from', mysqlPlugin, 'app', 'db')).toThrow(/^config \S+x\.json: from\.mysql\.app_db\.pasword: unknown key \(did you mean "password"\?\); expected one of .*password/);
+    expect(() => resolveConnection(config, 'from', mysqlPlugin, 'app', 'two')).toThrow(/^config \S+x\.json: from\.mysql\.app_two\.port must be a single value \(.*\), got an object$/);
+  });
+
   test('loads, applies defaults, and rejects bad values naming the file', () => {
     const dir = writeConfig({ task_meta: { db: 'meta', password: '${PW:-}' }, from: {}, to: {} });
     const conf = loadConfig({ env: 'x', dir, usedEnv: true }, {});

@@ -17,6 +17,9 @@ describe('params', () => {
     expect(writeBatchOf(parseParams('{}', 1, mysqlKeys), {})).toBe(500);
     expect(writeBatchOf(parseParams('{"write_batch": 70}', 1, mysqlKeys), { defaultWriteBatch: 5000 })).toBe(70);
     expect(() => parseParams('{"write_batch": -1}', 1, mysqlKeys)).toThrow('params.write_batch must be a positive integer, got -1');
+    for (const [key, v, how] of [['write_batch', 0, "leave the key out for the writer's own default"], ['write_batch', -5, "leave the key out for the writer's own default"], ['shard_rows', 0, 'leave the key out for read_batch']] as const) expect(() => parseParams(JSON.stringify({ [key]: v }), 1, mysqlKeys)).toThrow(`task 1: params.${key} must be a positive integer, got ${v} (${how})`);
+    expect(() => parseParams('{"max_statement_bytes": 0}', 1, mysqlKeys)).toThrow('params.max_statement_bytes must be a positive integer, got 0');
+    for (const k of ['read_batch', 'worker_num']) expect(() => parseParams(JSON.stringify({ [k]: 0 }), 1, mysqlKeys)).toThrow(`params.${k} must be a positive integer, got 0`);
   });
 
   test("goshift's older split form gives the key columns", () => {
@@ -42,7 +45,7 @@ describe('params', () => {
     ['{"where":["a"]}', 'task 3: params.where must be a string, got ["a"]'],
     ['{"direct_copy":"yes"}', 'task 3: params.direct_copy must be true or false, got "yes"'],
     ['{"retries":"3x"}', 'task 3: params.retries must be a whole number >= 0, got "3x"'],
-    ['{"shard_rows":-1}', 'task 3: params.shard_rows must be a whole number >= 0, got -1'],
+    ['{"shard_rows":-1}', 'task 3: params.shard_rows must be a positive integer, got -1 (leave the key out for read_batch)'],
     ['{"column_map":[["a","b"]]}', 'task 3: params.column_map must be an object of strings'],
     ['{"column_map":{"a.b":7}}', 'task 3: params.column_map must be an object of strings'],
     ['{"pk":{"src":"id","dst":"id"}}', 'task 3: params.pk.dst is not a known key (did you mean \"dest\"?) (pk has src, dest)'],

@@ -143,6 +143,16 @@ describe('bridge between kinds', () => {
     const err = (() => { try { checkBridge(objects, mysql, { ...task, from_db_type: 'blob', to_db_type: 'mysql' }, p({})); } catch (e) { return e as Error; } })();
     expect(err).toBeInstanceOf(TaskError);
     expect(err!.message).toBe('task 9: a blob->mysql task cannot run: the reader gives object records, the writer takes row records, and there is no mapping between them');
+    // A reader that gives entries as well as rows (persisted items carry their key in the envelope):
+    // no template needed up front; a plain row without one is refused as it comes, naming the fix.
+    const mixed: Plugin = { type: 'items', connectionSchema: {}, reads: ['row', 'entry'], writes: ['row', 'entry'] };
+    const restore = { ...task, from_db_type: 'items' };
+    expect(() => checkBridge(mixed, redis, restore, p({}))).not.toThrow();
+    const w = ctx(redis, mixed, {}, { to_table: '' });
+    const convert = createBridge(mixed, redis, w, w)!;
+    const entry: KvEntry = { key: b('user:1'), type: 'string', value: b('v'), expireAt: null };
+    expect(convert({ kind: 'entry', records: [entry as unknown as SyncRecord], bytes: 0 }).batch.records).toEqual([entry]);
+    expect(() => convert({ kind: 'row', records: [{ id: 1 }], bytes: 0 })).toThrow(new WriteError('task 1: the source holds a record without an entry envelope (not persisted by goshift), which has no key: set params.key_template (e.g. "user:{id}") to map such records to keys'));
     expect(mappingParams(p({ value_format: 'json' })).value_format).toBe('json');
     expect(() => p({ value_format: 'xml' })).toThrow(/params\.value_format must be one of "auto", "hash", "json", "string", "envelope", got "xml"/);
     expect(() => p({ ttl_seconds: -1 })).toThrow(/params\.ttl_seconds must be a number >= 0/);
