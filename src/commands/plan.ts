@@ -10,7 +10,7 @@ import { previewResume } from '../runtime/resume';
 import { readerContext, RunParts, writerContext } from '../runtime/context';
 import { checkTargetColumns } from '../runtime/column-check';
 import { createTarget } from '../runtime/create-target';
-import { checkKeysRun, checkStreamRun, useDirectCopy } from '../runtime/job';
+import { checkKeysRun, checkStreamRun, useDirectCopy } from '../runtime/job-checks';
 import { errorLimits, limitsText } from '../runtime/dirty-budget';
 import { limitText, RunRateLimiter } from '../runtime/rate-limit';
 import { JobSpec, resolveJob } from '../runtime/job-spec';

@@ -2,7 +2,7 @@ import type { Logger } from 'winston';
 import { TaskError } from '../errors';
 import type { MetaDb } from '../meta/meta-db';
 import { acquireRunLease, reattachRunLease } from '../meta/run-lease';
-import type { ShardBackend } from '../runtime/job';
+import type { ShardBackend } from '../runtime/job-options';
 import type { QueueConfig } from './queue-config';
 import { queueClient } from './queue-link';
 import { QueuePool, withRunsQueue } from './queue-pool';
