@@ -27,5 +27,5 @@ export { defaultWriteBatch, mappedColumn, positiveInt, positiveWhenGiven, source
 export { KeyTemplate, preview } from './key-template';
 export { decodeEnvelope, encodeEnvelope, ENTRY_TYPES, ENVELOPE_VERSION, fromEnvelope, restoreEntries, toEnvelope } from './envelope';
 export type { KvEnvelope } from './envelope';
-export { crc64Jones, entryTypeOf, keyText, parseRdb, RDB_MAX_VERSION, scoreText } from './rdb';
-export type { ParseRdbOptions, RdbItem } from './rdb';
+export { crc64Jones, entryTypeOf, keyText, parseRdb, RDB_MAX_VERSION, rdbBatches, scoreText } from './rdb';
+export type { ParseRdbOptions, RdbBatchOptions, RdbItem, RdbPosition } from './rdb';

@@ -3,11 +3,10 @@
  * one server per encoding set, every parsed key compared with what the live server returns (the
  * SCAN reader's shape), every DUMP payload RESTOREd and compared with the server's own DUMP.
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type Redis from 'ioredis';
-import { parseRdb, RdbError, type KvEntry, type RdbItem } from '../../src/sdk';
+import { parseRdb, RdbError, type RdbItem } from '../../src/sdk';
+import { canonical, fill, liveEntry } from '../support/rdb-fixtures';
 import { startRdbRedis, type RdbRedis } from '../support/rdb-redis';
 
 async function* chunksOf(buf: Buffer, size: number): AsyncGenerator<Buffer> {
@@ -18,107 +17,6 @@ async function collect(src: AsyncIterable<Buffer>, decodeValues = true): Promise
   const out: RdbItem[] = [];
   for await (const item of parseRdb(src, { decodeValues })) out.push(item);
   return out;
-}
-
-const sorted = <T>(xs: T[], key: (x: T) => string): T[] => [...xs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-const hex = (b: Buffer) => b.toString('hex');
-
-/** The entry the live server holds for `key`, in the SCAN reader's shape (canonical order). */
-async function liveEntry(r: Redis, key: Buffer): Promise<Omit<KvEntry, 'key'>> {
-  const type = (await r.type(key)) as KvEntry['type'];
-  const expireMs = Number(await r.call('PEXPIRETIME', key));
-  const expireAt = expireMs < 0 ? null : expireMs;
-  switch (type) {
-    case 'string':
-      return { type, value: (await r.getBuffer(key))!, expireAt };
-    case 'list':
-      return { type, value: await r.lrangeBuffer(key, 0, -1), expireAt };
-    case 'set':
-      return { type, value: sorted(await r.smembersBuffer(key), hex), expireAt };
-    case 'hash': {
-      const flat = (await r.callBuffer('HGETALL', key)) as Buffer[];
-      const pairs: [Buffer, Buffer][] = [];
-      for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
-      return { type, value: sorted(pairs, (p) => hex(p[0])), expireAt };
-    }
-    case 'zset': {
-      const flat = (await r.callBuffer('ZRANGE', key, 0, -1, 'WITHSCORES')) as Buffer[];
-      const pairs: [Buffer, string][] = [];
-      for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1].toString()]);
-      return { type, value: pairs, expireAt };
-    }
-    case 'stream': {
-      const raw = (await r.callBuffer('XRANGE', key, '-', '+')) as [Buffer, Buffer[]][];
-      const value = raw.map(([id, f]) => {
-        const pairs: [Buffer, Buffer][] = [];
-        for (let i = 0; i < f.length; i += 2) pairs.push([f[i], f[i + 1]]);
-        return [id.toString(), pairs] as [string, [Buffer, Buffer][]];
-      });
-      return { type, value, expireAt };
-    }
-    default:
-      throw new Error(`unexpected type ${type as string}`);
-  }
-}
-
-/** A parsed entry in the same canonical order; zset scores as the doubles they parse to. */
-function canonical(e: Omit<KvEntry, 'key'>): unknown {
-  switch (e.type) {
-    case 'set':
-      return { ...e, value: sorted(e.value as Buffer[], hex) };
-    case 'hash':
-      return { ...e, value: sorted(e.value as [Buffer, Buffer][], (p) => hex(p[0])) };
-    case 'zset':
-      return { ...e, value: (e.value as [Buffer, string][]).map(([m, s]) => [m, Number(s.replace(/^(-?)inf$/, '$1Infinity'))]) };
-    default:
-      return e;
-  }
-}
-
-/** Fill db 0 (and db 3) with every type, small and big, with and without expiries. */
-async function fill(r: Redis, tag: string): Promise<void> {
-  const far = Date.now() + 3_600_000;
-  await r.set('s:small', 'hello');
-  await r.set('s:int', '12345');
-  await r.set('s:neg', '-7');
-  await r.set('s:int32', '-2147483648');
-  await r.set('s:empty', '');
-  await r.set(Buffer.from([0xff, 0x00, 0xfe]), randomBytes(300));
-  await r.set('s:lzf', `${tag} compressible `.repeat(2000));
-  await r.set('s:big', randomBytes(200_000));
-  await r.set('s:ttl', 'bye', 'PXAT', far + 123);
-  await r.rpush('l:small', 'a', '1', '-300', '70000', 'b');
-  const long: string[] = [];
-  for (let i = 0; i < 600; i++) long.push(i % 3 ? `item-${i}` : String(i * 1_000_003));
-  await r.rpush('l:long', ...long);
-  await r.rpush('l:bigel', 'x'.repeat(9000), 'y', randomBytes(5000));
-  await r.sadd('set:int', 1, 2, 3, -5, 4_000_000_000);
-  await r.sadd('set:small', 'x', 'y', 'z');
-  const many: string[] = [];
-  for (let i = 0; i < 700; i++) many.push(`m${i}`);
-  await r.sadd('set:big', ...many);
-  await r.hset('h:small', 'f1', 'v1', 'n', '42');
-  const fields: string[] = [];
-  for (let i = 0; i < 400; i++) fields.push(`field${i}`, i % 2 ? `value-${i}` : String(i));
-  await r.hset('h:big', ...fields);
-  await r.pexpireat('h:big', far);
-  await r.zadd('z:small', 1.1, 'a', 0, 'zero', '-inf', 'low', '+inf', 'high', 3, 'three', 1e300, 'huge', -2.5e-10, 'tiny');
-  const zs: (string | number)[] = [];
-  for (let i = 0; i < 300; i++) zs.push(i / 7, `member${i}`);
-  await r.zadd('z:big', ...zs);
-  for (let i = 0; i < 30; i++) await r.xadd('st', '*', 'temp', String(20 + i), 'unit', 'C');
-  await r.xadd('st', '*', 'other', 'fields', 'n', '1');
-  const ids = (await r.xrange('st', '-', '+')).map(([id]) => id);
-  await r.xdel('st', ids[4]);
-  await r.xgroup('CREATE', 'st', 'g1', '0');
-  await r.xreadgroup('GROUP', 'g1', 'alice', 'COUNT', 3, 'STREAMS', 'st', '>');
-  await r.xreadgroup('GROUP', 'g1', 'bob', 'COUNT', 2, 'STREAMS', 'st', '>');
-  await r.xgroup('CREATE', 'st', 'g2', '$');
-  await r.xadd('st:empty', 'MAXLEN', '0', '*', 'a', 'b');
-  await r.select(3);
-  await r.set('db3:key', 'in db 3');
-  await r.hset('db3:h', 'a', 'b');
-  await r.select(0);
 }
 
 const configs: Record<string, Record<string, string>> = {

@@ -9,3 +9,5 @@ export { crc64Jones } from './crc64';
 export { scoreText } from './values';
 export { entryTypeOf, RDB_MAX_VERSION } from './types';
 export type { ParseRdbOptions, RdbItem } from './types';
+export { rdbBatches } from './batches';
+export type { RdbBatchOptions, RdbPosition } from './batches';
