@@ -39,6 +39,19 @@ export class ReadError extends GoshiftError {
   override readonly exitCode = 6;
 }
 
+/**
+ * An RDB file or stream that cannot be read: a version newer than the parser knows, a bad
+ * checksum, a file cut short, an unknown type. The message names the byte offset. Exit code 6.
+ */
+export class RdbError extends ReadError {
+  /** Byte offset in the RDB stream where the problem was found, when known. */
+  readonly offset?: number;
+  constructor(message: string, options?: { cause?: unknown; offset?: number }) {
+    super(message, options);
+    this.offset = options?.offset;
+  }
+}
+
 /** Writing the target failed. Exit code 7. */
 export class WriteError extends GoshiftError {
   override readonly exitCode = 7;
@@ -113,7 +126,7 @@ export function isTransient(err: unknown): boolean {
 }
 
 const errorClasses: Record<string, new (message: string) => GoshiftError> = {
-  GoshiftError, UsageError, ConfigError, TaskError, PluginError, ReadError, WriteError, DifferencesFoundError, CancelledError,
+  GoshiftError, UsageError, ConfigError, TaskError, PluginError, ReadError, RdbError, WriteError, DifferencesFoundError, CancelledError,
   RejectedError, DirtyLimitError,
 };
 

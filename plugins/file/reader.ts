@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Batch, PluginContext, ReaderFactory, ReadOptions, Shard } from '../../src/sdk';
-import { ReadError, ReaderSessionBase } from '../../src/sdk';
-import { ContentPosition, CsvParser, csvRow, encodingFor, FileEncoding, ndjsonRows, RowAt, rowBatches } from '../../src/sdk/formats';
+import { rdbBatches, ReadError, ReaderSessionBase } from '../../src/sdk';
+import { ContentPosition, CsvParser, csvRow, encodingFor, FileEncoding, isRdbFormat, ndjsonRows, RowAt, rowBatches } from '../../src/sdk/formats';
 import { entryPath } from './config';
 import { baseDir, checkRelative } from './paths';
 import { contentFrom } from './source';
@@ -26,6 +26,11 @@ export class FileReader extends ReaderSessionBase {
     this.assertOpen();
     const spec = shard.spec as FileShardSpec;
     const file = path.join(this.base, spec.path);
+    if (isRdbFormat(this.ctx.params)) {
+      const gzip = this.ctx.params.gzip === true || (this.ctx.params.gzip !== false && spec.path.toLowerCase().endsWith('.gz'));
+      yield* rdbBatches(contentFrom(file, gzip, 0), { ...opts, db: this.ctx.params.rdb_db as number | null, logger: this.ctx.logger, where: spec.path });
+      return;
+    }
     const enc = encodingFor(this.ctx, spec.path);
     const from = opts.from as FilePosition | undefined;
     const start = from?.offset ?? 0;

@@ -58,7 +58,7 @@ export function sideOf(ctx: PluginContext, side: 'from' | 'to'): S3Side {
 /** Whether a source is read in file mode (rows from NDJSON/CSV objects) rather than object mode. */
 export function isFileMode(params: object): boolean {
   const format = (params as { format?: unknown }).format;
-  return format === 'ndjson' || format === 'csv';
+  return format === 'ndjson' || format === 'csv' || format === 'rdb';
 }
 
 /** The folder prefix of file mode: `*_table` with exactly one trailing `/` (empty stays empty). */

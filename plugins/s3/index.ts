@@ -1,6 +1,7 @@
 import type { Plugin } from '../../src/sdk';
 import { checkS3 } from './check';
 import { isS3Transient } from './client';
+import { isRdbFormat } from '../../src/sdk/formats';
 import { isFileMode, s3ConnectionSchema, s3ParamsSchema } from './config';
 import { s3Reader } from './reader';
 import { s3Writer } from './writer';
@@ -14,8 +15,8 @@ const s3Plugin: Plugin = {
   type: 's3',
   connectionSchema: s3ConnectionSchema,
   paramsSchema: s3ParamsSchema,
-  reads: ['object', 'row'],
-  readsFor: (params) => (isFileMode(params) ? ['row'] : ['object']),
+  reads: ['object', 'row', 'entry'],
+  readsFor: (params) => (isRdbFormat(params) ? ['entry'] : isFileMode(params) ? ['row'] : ['object']),
   writes: ['object', 'row'],
   // File mode appends rows to part objects: a Redis key read twice would be in two parts.
   appends: (params) => isFileMode(params),

@@ -1,8 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { Batch, JsonValue, ObjectRecord, PluginContext, ReaderFactory, ReadOptions, Shard, SyncRecord } from '../../src/sdk';
-import { ReadError, ReaderSessionBase } from '../../src/sdk';
-import { ContentPosition, CsvParser, csvRow, encodingFor, FileEncoding, gunzipFrom, ndjsonRows, RowAt, rowBatches } from '../../src/sdk/formats';
+import { rdbBatches, ReadError, ReaderSessionBase } from '../../src/sdk';
+import { ContentPosition, CsvParser, csvRow, encodingFor, FileEncoding, gunzipFrom, isRdbFormat, ndjsonRows, RowAt, rowBatches } from '../../src/sdk/formats';
 import { describeS3Error, mapLimit, OBJECT_CONCURRENCY, s3Client } from './client';
 import { S3Side, sideOf } from './config';
 import { FileObjectShardSpec, LIST_PAGE, ObjectShardSpec, planS3 } from './split';
@@ -83,6 +83,12 @@ export class S3Reader extends ReaderSessionBase {
   }
 
   private async *readFile(spec: FileObjectShardSpec, opts: ReadOptions): AsyncGenerator<Batch> {
+    if (isRdbFormat(this.ctx.params)) {
+      const gzip = this.ctx.params.gzip === true || (this.ctx.params.gzip !== false && spec.key.toLowerCase().endsWith('.gz'));
+      const where = `s3://${this.side.bucket}/${spec.key}`;
+      yield* rdbBatches(this.content(spec.key, gzip, 0), { ...opts, db: this.ctx.params.rdb_db as number | null, logger: this.ctx.logger, where });
+      return;
+    }
     const enc = encodingFor(this.ctx, spec.key);
     const from = opts.from as FileObjectPosition | undefined;
     const start = from?.offset ?? 0;

@@ -5,7 +5,7 @@
  */
 export { CsvParser, csvRow, decodeCsvField, encodeCsvField, encodeCsvHeader, encodeCsvRecord } from './csv';
 export type { CsvField, CsvRecord } from './csv';
-export { encodingFor, extensionOf, fileFormats, fileParamsSchema } from './encoding';
+export { encodingFor, extensionOf, fileFormats, fileParamsSchema, isRdbFormat } from './encoding';
 export type { FileEncoding, FileFormat } from './encoding';
 export { gunzipFrom, linesOf } from './lines';
 export type { Line } from './lines';
