@@ -25,6 +25,8 @@ const mysqlPlugin: Plugin = {
   appends: (params) => params.write_mode === 'insert',
   isTransient: isMysqlTransient,
   check: checkMysql,
+  // -mode stream: a snapshot, then the binlog from a position pinned before it (docs/mysql-stream.md).
+  streams: true,
   // A task never takes more than half of a server's max_connections (checked before anything runs).
   reader: { ...withConnectionShare(mysqlReader, 'from'), describe: describeSource },
   writer: { ...withConnectionShare(mysqlWriter, 'to'), createTarget: createTargetTable },

@@ -8,6 +8,9 @@ import { NativeReader } from './native-read';
 import { NativeColumn, nativeColumns } from './native-rows';
 import { IntegerKeyRange, integerKeyRange, MysqlShardSpec, planKeyRanges } from './split';
 import { literal, qualifiedTable, quoteIdent, toKeyValue, tupleCompare } from './sql';
+import { checkBinlogSource } from './binlog-check';
+import { followBinlog } from './binlog-feed';
+import { feedStart, isBinlogShard, pinStart, planStream } from './binlog-plan';
 
 /** The source table of a task and what a read of it selects. */
 export interface SourceShape {
@@ -76,6 +79,11 @@ export class MysqlReaderSession extends ReaderSessionBase {
 
   async *read(shard: Shard, opts: ReadOptions): AsyncIterable<Batch> {
     this.assertOpen();
+    if (isBinlogShard(shard)) {
+      const { task } = this.ctx;
+      yield* followBinlog(this.ctx, { schema: task.from_db, table: task.from_table, key: this.shape.key, columns: this.shape.columns }, feedStart(this.ctx, opts.from), opts);
+      return;
+    }
     const spec = shard.spec as MysqlShardSpec;
     const { table, keyQuoted, select } = this.shape;
     const filters = shardFilters(this.shape, spec, this.ctx);
@@ -160,6 +168,7 @@ export const mysqlReader: ReaderFactory = {
     await withPool(ctx, 'from', async (pool) => {
       const shape = await sourceShape(pool, ctx);
       if (ctx.params.where) await checkWhere(pool, shape, ctx);
+      if (ctx.mode === 'stream') await checkBinlogSource(pool, ctx, shape.key);
     });
   },
 
@@ -176,6 +185,7 @@ export const mysqlReader: ReaderFactory = {
   },
 
   async prepare(ctx) {
+    if (ctx.mode === 'stream') return withPool(ctx, 'from', (pool) => pinStart(pool, ctx));
     const col = ctx.params.diff_column.src;
     if (ctx.mode !== 'incr') return {};
     if (!col) throw new TaskError(`task ${ctx.task.id}: -mode incr needs params.diff_column.src`);
@@ -188,17 +198,8 @@ export const mysqlReader: ReaderFactory = {
   },
 
   async plan(ctx) {
-    return withPool(ctx, 'from', async (pool) => {
-      const shape = await sourceShape(pool, ctx);
-      const integerKey = shape.key.length === 1 && (await isIntegerColumn(pool, ctx.task.from_db, ctx.task.from_table, shape.key[0]));
-      const estimatedRows = integerKey ? await estimateRows(pool, ctx.task.from_db, ctx.task.from_table) : 0;
-      // params.where and the incremental watermark: shards follow the key span of the rows they select.
-      const filters = shardFilters(shape, { key: shape.key, lower: null, upper: null }, ctx);
-      const integerRange = integerKey ? await integerKeyRange(pool, shape.table, shape.keyQuoted[0], filters) : undefined;
-      if (integerKey && !integerRange) return [];
-      const shardRows = Number(ctx.params.shard_rows) || (integerRange && widerShards(ctx) ? nativeShardRows(ctx, keySpan(integerRange)) : ctx.params.read_batch);
-      return planKeyRanges(pool, shape.table, shape.keyQuoted, shape.key, shardRows, ctx.signal, { estimatedRows, filters, integerRange });
-    });
+    const snapshot = await planSnapshot(ctx);
+    return ctx.mode === 'stream' ? planStream(ctx, snapshot) : snapshot;
   },
 
   async open(ctx) {
@@ -278,4 +279,19 @@ async function nativeReader(pool: Pool, shape: SourceShape, ctx: PluginContext):
   const [rows] = await pool.query({ sql: 'SELECT @@max_allowed_packet', rowsAsArray: true });
   const packetLimit = Number((rows as unknown[][])[0][0]);
   return new NativeReader(pool, { table: shape.table, key: shape.key[0], select: shape.select, columns }, packetLimit);
+}
+
+/** The key-range shards of a copy (`-mode init` and `incr`, and a stream's snapshot). */
+async function planSnapshot(ctx: PluginContext): Promise<Shard[]> {
+  return withPool(ctx, 'from', async (pool) => {
+    const shape = await sourceShape(pool, ctx);
+    const integerKey = shape.key.length === 1 && (await isIntegerColumn(pool, ctx.task.from_db, ctx.task.from_table, shape.key[0]));
+    const estimatedRows = integerKey ? await estimateRows(pool, ctx.task.from_db, ctx.task.from_table) : 0;
+    // params.where and the incremental watermark: shards follow the key span of the rows they select.
+    const filters = shardFilters(shape, { key: shape.key, lower: null, upper: null }, ctx);
+    const integerRange = integerKey ? await integerKeyRange(pool, shape.table, shape.keyQuoted[0], filters) : undefined;
+    if (integerKey && !integerRange) return [];
+    const shardRows = Number(ctx.params.shard_rows) || (integerRange && widerShards(ctx) ? nativeShardRows(ctx, keySpan(integerRange)) : ctx.params.read_batch);
+    return planKeyRanges(pool, shape.table, shape.keyQuoted, shape.key, shardRows, ctx.signal, { estimatedRows, filters, integerRange });
+  });
 }

@@ -37,7 +37,7 @@ export function checkStreamRun(spec: JobSpec, mode: string): void {
 export async function useDirectCopy(spec: JobSpec, parts: RunParts): Promise<boolean> {
   const direct = spec.readerPlugin.direct;
   // A copy inside the server cannot be paced batch by batch, nor skip a refused row: a rate limit
-  // or a dirty-record budget streams it.
-  if (!direct || spec.readerPlugin !== spec.writerPlugin || spec.params.direct_copy === false || RunRateLimiter.wanted(spec.params) || errorLimits(spec.params)) return false;
+  // or a dirty-record budget streams it; a change feed (-mode stream) reads its own shards.
+  if (parts.mode === 'stream' || !direct || spec.readerPlugin !== spec.writerPlugin || spec.params.direct_copy === false || RunRateLimiter.wanted(spec.params) || errorLimits(spec.params)) return false;
   return direct.supports(readerContext(parts), writerContext(parts));
 }

@@ -65,10 +65,30 @@ export async function prepareRun(ctx: RunContext): Promise<Prepared> {
   const positions = new PositionStore(opts.meta);
   const decision: ResumeDecision = keys.length ? { saved: new Map() } : await decideResume(task.id, identity, Boolean(opts.restart), { positions, tasks });
   if (decision.message) opts.logger.warn(decision.message);
+  if (!keys.length) await keepStreamStart(ctx, decision);
   const resumed = applyResume(planned, decision.saved);
   if (decision.saved.size > 0) describeResume(task.id, resumed, planned.length, opts.logger);
   await countResumed(ctx, decision, resumed);
   return { planned, identity, decision, resumed };
+}
+
+/** Run-state key of a change feed's start pinned by the reader's prepare before the snapshot. */
+const streamStartKey = 'stream_start';
+
+/**
+ * A change feed whose reader pinned its start before the snapshot (`runState.stream_start`, a
+ * mysql binlog position): a copy that starts over stores the new one with the task's state; a
+ * resumed copy continues from the one its snapshot was taken after, never from a newer one.
+ */
+async function keepStreamStart(ctx: RunContext, decision: ResumeDecision): Promise<void> {
+  const { parts, tasks, spec } = ctx;
+  if (parts.runState[streamStartKey] === undefined) return;
+  if (decision.saved.size === 0) {
+    await tasks.setState(spec.task.id, streamStartKey, JSON.stringify(parts.runState[streamStartKey]));
+    return;
+  }
+  const kept = await tasks.getState(spec.task.id, streamStartKey);
+  if (kept) parts.runState[streamStartKey] = JSON.parse(kept) as unknown;
 }
 
 /**

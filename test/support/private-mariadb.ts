@@ -91,3 +91,15 @@ export async function startPrivateMariadb(extraArgs: string[] = []): Promise<Pri
     },
   };
 }
+
+/**
+ * Start a private MariaDB that writes a row-based binlog goshift's `-mode stream` can follow
+ * (`log_bin`, `binlog_format=ROW`, `binlog_row_image=FULL`, `binlog_row_metadata=FULL`, a
+ * `server_id`). `extraArgs` come last, so a test may override one (e.g. `--binlog-format=STATEMENT`).
+ */
+export function startBinlogMariadb(extraArgs: string[] = []): Promise<PrivateMariadb> {
+  return startPrivateMariadb([
+    '--log-bin=binlog', '--server-id=1', '--binlog-format=ROW', '--binlog-row-image=FULL',
+    '--binlog-row-metadata=FULL', ...extraArgs,
+  ]);
+}
