@@ -146,3 +146,13 @@ export function deserializeError(data: SerializedError): GoshiftError {
   if (data.stack) err.stack = data.stack;
   return err;
 }
+
+/**
+ * A Redis source refused to serve goshift as a replica (SYNC/PSYNC renamed, disabled or blocked, as
+ * managed services do). The reader falls back to `read_method: "scan"` with a warning when it was
+ * not asked for "sync" explicitly. Exit code 6.
+ */
+export class SyncRefusedError extends ReadError {}
+
+/** The replication link was lost mid-transfer (closed by the master, e.g. its output buffer limit). Exit code 6. */
+export class ReplicaLinkError extends ReadError {}

@@ -3,4 +3,4 @@
  * them from here (through `src/sdk`), never from the core.
  * @example throw new ReadError(`reading ${table} failed: ${err.message}`, { cause: err })
  */
-export { ConfigError, GoshiftError, PluginError, RdbError, ReadError, RejectedError, TaskError, WriteError } from '../errors';
+export { ConfigError, GoshiftError, PluginError, RdbError, ReadError, RejectedError, ReplicaLinkError, SyncRefusedError, TaskError, WriteError } from '../errors';

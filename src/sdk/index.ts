@@ -22,7 +22,7 @@ export type { TaskParams } from './task-params';
 export type { ReadBack, VerifyFactory, VerifyOptions, VerifyReport } from './verify';
 export type { CreateTargetCapability, WriterCore, WriterFactory, WriterSession } from './writer';
 export { ReaderSessionBase, SessionBase, WriterSessionBase } from './session-base';
-export { ConfigError, GoshiftError, PluginError, RdbError, ReadError, RejectedError, TaskError, WriteError } from './errors';
+export { ConfigError, GoshiftError, PluginError, RdbError, ReadError, RejectedError, ReplicaLinkError, SyncRefusedError, TaskError, WriteError } from './errors';
 export { defaultWriteBatch, mappedColumn, positiveInt, positiveWhenGiven, sourceKeyColumns, stringList, stringMap, writeBatchOf } from './params';
 export { KeyTemplate, preview } from './key-template';
 export { decodeEnvelope, encodeEnvelope, ENTRY_TYPES, ENVELOPE_VERSION, fromEnvelope, restoreEntries, toEnvelope } from './envelope';
