@@ -12,7 +12,7 @@ const root = path.resolve(__dirname, '../..');
  * Pages the README links to that other branches add (the binlog feed, the Redis replica reader,
  * RDB files). They may be missing until those land; once they exist they are checked like any page.
  */
-const pagesAddedElsewhere = new Set(['docs/mysql-stream.md', 'docs/redis-replica.md']);
+const pagesAddedElsewhere = new Set(['docs/redis-replica.md']);
 
 /** What is wrong with one link of `file`, or undefined when it resolves. */
 function brokenLink(file: string, target: string): string | undefined {
