@@ -111,10 +111,27 @@ describe('mysql -> mysql copies', () => {
     await env.sql('CREATE TABLE dense2 LIKE dense');
     await env.sql('ANALYZE TABLE dense');
     const id = await env.addTask({ from_table: 'dense', to_table: 'dense2', params: { read_batch: 100, direct_copy: false } });
-    const selects = async () => Number((await env.sql<{ Value: string }[]>("SHOW GLOBAL STATUS LIKE 'Com_select'"))[0].Value);
-    const before = await selects();
-    const plan = await env.cli(['plan', '-c', env.configDir, '-e', 'test', '-id', String(id)]);
-    const used = (await selects()) - before;
+    // The plan reads the source as a user of its own, so the count is its queries only, not those
+    // of test files running beside it (Com_select is server-wide).
+    const user = `plan_${env.dataDb.slice(-12)}`;
+    const stat = await env.sql<{ v: number }[]>('SELECT @@GLOBAL.userstat AS v');
+    await env.sql('SET GLOBAL userstat = 1');
+    await env.sql(`CREATE USER '${user}'@'%' IDENTIFIED BY 'pw'`);
+    await env.sql(`GRANT ALL ON \`${env.dataDb}\`.* TO '${user}'@'%'`);
+    const selects = async () => Number((await env.sql<{ n: string }[]>('SELECT COALESCE(SUM(SELECT_COMMANDS), 0) AS n FROM information_schema.USER_STATISTICS WHERE USER = ?', [user]))[0].n);
+    let used: number;
+    let plan: Awaited<ReturnType<typeof env.cli>>;
+    try {
+      env.writeConfig({ from: { mysql: { [`${env.app}_${env.dataDb}`]: { user, password: 'pw' } } } });
+      const before = await selects();
+      plan = await env.cli(['plan', '-c', env.configDir, '-e', 'test', '-id', String(id)]);
+      used = (await selects()) - before;
+    } finally {
+      env.writeConfig({ from: { mysql: { [`${env.app}_${env.dataDb}`]: { user: 'root', password: '' } } } });
+      await env.sql(`DROP USER '${user}'@'%'`);
+      await env.sql(`SET GLOBAL userstat = ${Number(stat[0].v)}`);
+    }
+    expect(used).toBeGreaterThan(0);
     expect(plan.code).toBe(0);
     // ~19,650 rows over 4 * worker_num (4) shards would be 1,229 rows each: capped at 10 batches of 100.
     expect(plan.stdout).toMatch(/shards: 20 /);
