@@ -108,10 +108,19 @@ test('a rerun continues after the last written batch; deletes reach Redis; propa
 test('a source that cannot follow changes, and a target that cannot delete, are refused with one line', async () => {
   writeChanges();
   await env.sql('CREATE TABLE t (id INT PRIMARY KEY)');
+  // A mysql source streams from its binlog: the shared test server writes none, which is refused in one line.
   const fromMysql = await env.addTask({ from_table: 't', to_table: 't' });
   const res = await env.run(fromMysql, ['-mode', 'stream']);
   expect(res.code).not.toBe(0);
-  expect(res.stderr).toMatch(/-mode stream follows changes of [a-z ,]*(redis|dynamodb)[a-z ,]* sources; a mysql source can only be copied/);
+  expect(res.stderr).toMatch(/-mode stream reads the binlog, but mysql source from\.mysql\.t_\w+ has log_bin=(0|OFF): the server writes no binlog/);
+  expect(res.stderr.trim().split('\n')).toHaveLength(1);
+
+  env.writeConfig({ from: { file: { t_files: { dir } } } });
+  fs.writeFileSync(path.join(dir, 'rows.ndjson'), '{"id":1}\n');
+  const fromFile = await env.addTask({ from_db_type: 'file', from_db: 'files', from_table: 'rows.ndjson', to_table: 't' });
+  const fileRes = await env.run(fromFile, ['-mode', 'stream']);
+  expect(fileRes.code).not.toBe(0);
+  expect(fileRes.stderr).toMatch(/-mode stream follows changes of [a-z ,]*(mysql|redis|dynamodb)[a-z ,]* sources; a file source can only be copied/);
 
   const toFile = await env.addTask({ from_db_type: 'changes', to_db_type: 'file', from_db: 'feed', to_db: 'files', from_table: 'feed', to_table: 'out.ndjson', params: { value_format: 'envelope' } });
   const refused = await env.run(toFile, ['-mode', 'stream']);
